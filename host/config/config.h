@@ -1,0 +1,84 @@
+// The host's configuration, as read from the JSON file given with --config.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace exproto::host {
+
+enum class SockType { tcp = 0, ssl = 1, udp = 2, dtls = 3 };
+
+// A gateway listener as EMQX reports it in ConnInfo.sockname / socktype.
+struct ListenerKey {
+  uint32_t port = 0;
+  SockType socktype = SockType::tcp;
+  bool operator==(const ListenerKey&) const = default;
+};
+
+struct Route {
+  ListenerKey listener;
+  std::string codec;        // codec name as its descriptor declares it
+  std::string config_json;  // the route's "config" object, serialized; handed to the codec
+};
+
+// What to do with an event for a conn the host has no session for (e.g. after a host restart).
+enum class UnknownConnPolicy {
+  close,   // log, count, and ask EMQX to Close the conn so the device reconnects cleanly
+  ignore,  // log, count, answer OK
+  reject,  // log, count, answer the RPC with an error (EMQX then closes the conn itself)
+};
+
+struct HandlerConfig {
+  std::string bind = "127.0.0.1:9001";
+  std::size_t max_receive_bytes = 16 * 1024 * 1024;
+};
+
+struct AdapterConfig {
+  std::string address = "127.0.0.1:9100";
+  uint32_t timeout_ms = 15000;  // EMQX answers within its own 5 s call timeout unless it is down
+  uint32_t channels = 2;        // HTTP/2 connections to spread calls over
+};
+
+struct PluginsConfig {
+  std::filesystem::path dir = "plugins";
+  std::filesystem::path work_dir;  // private copies of loaded codecs; empty = a temp dir per process
+};
+
+struct SessionsConfig {
+  uint32_t workers = 0;                    // 0 = number of CPU cores
+  std::size_t max_queued_events = 1024;    // per session; past it the host delays its answers
+  std::size_t max_pending_calls = 1024;    // per session adapter calls not yet answered by EMQX
+  uint32_t max_timers = 64;                // per session host timers
+  UnknownConnPolicy unknown_conn = UnknownConnPolicy::close;
+  uint32_t stream_hold_ms = 2000;          // streaming mode: how long events wait for their OnSocketCreated
+  std::size_t max_held_events = 10000;     // streaming mode: total events waiting that way
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace|debug|info|warn|error
+};
+
+struct Config {
+  HandlerConfig handler;
+  AdapterConfig adapter;
+  PluginsConfig plugins;
+  std::vector<Route> routes;
+  SessionsConfig sessions;
+  LogConfig log;
+};
+
+// Parses and validates. Errors name the key path and the problem, e.g.
+// "routes[0].listener.port: expected an integer in 1..65535, got \"x\"". Unknown keys are errors.
+std::expected<Config, std::string> parse_config(std::string_view json_text);
+
+// Reads `file` and parses it; relative plugin paths stay relative to the working directory.
+std::expected<Config, std::string> load_config(const std::filesystem::path& file);
+
+std::string_view to_string(SockType t);
+
+}  // namespace exproto::host

@@ -1,0 +1,43 @@
+// A codec instance: on_codec_create with one route's config, on_codec_destroy when the last
+// session holding it is gone. Holding an instance keeps its library loaded.
+#pragma once
+
+#include <exproto/codec_abi.h>
+
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "host/registry/codec_library.h"
+
+namespace exproto::host {
+
+class CodecInstance {
+ public:
+  // Errors: "codec 'x' failed to create (status 1): <last WARN/ERROR line it logged>".
+  static std::expected<std::shared_ptr<CodecInstance>, std::string> create(std::shared_ptr<const CodecLibrary> library,
+                                                                        const exproto_host_api* api,
+                                                                        std::string_view config_json);
+  ~CodecInstance();
+  CodecInstance(const CodecInstance&) = delete;
+  CodecInstance& operator=(const CodecInstance&) = delete;
+
+  const CodecLibrary& library() const { return *library_; }
+  const exproto_codec_descriptor& hooks() const { return library_->descriptor(); }
+  exproto_type_codec_codec_ptr handle() const { return handle_; }
+
+  // Target of exproto_host_api::log for this instance (any thread).
+  void log(int32_t level, std::string_view msg);
+
+ private:
+  explicit CodecInstance(std::shared_ptr<const CodecLibrary> library);
+  std::shared_ptr<const CodecLibrary> library_;
+  exproto_type_codec_codec_ptr handle_ = nullptr;
+  bool creating_ = true;
+  std::mutex mu_;
+  std::string last_problem_;  // last WARN/ERROR logged while creating
+};
+
+}  // namespace exproto::host

@@ -1,0 +1,41 @@
+// One load of a codec shared library: a private copy of the file, opened RTLD_NOW|RTLD_LOCAL
+// through Boost.DLL, its entry called and its descriptor validated and copied.
+#pragma once
+
+#include <exproto/codec_abi.h>
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace exproto::host {
+
+class CodecLibrary {
+ public:
+  // Loads `file`. `work_dir` receives the private copy (removed again once mapped, so that an
+  // in-place overwrite of `file` can never touch the running image and dlopen never returns a
+  // cached handle). Errors are one line naming the reason, e.g. "ABI major 2, host has 1".
+  static std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file,
+                                                                      const std::filesystem::path& work_dir,
+                                                                      const exproto_host_api* api);
+  ~CodecLibrary();
+  CodecLibrary(const CodecLibrary&) = delete;
+  CodecLibrary& operator=(const CodecLibrary&) = delete;
+
+  // The validated descriptor (a host-side copy; hooks are all non-null).
+  const exproto_codec_descriptor& descriptor() const;
+  const std::string& name() const;
+  const std::string& version() const;
+  const std::string& vendor() const;
+  const std::filesystem::path& source() const;  // the file in the plugins folder
+  const std::string& sha256() const;            // of the file as loaded, hex
+
+  struct Impl;
+
+ private:
+  explicit CodecLibrary(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace exproto::host
