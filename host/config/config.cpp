@@ -1,0 +1,167 @@
+// The config file's schema: defaults come from config.h, every key is checked here, and the first
+// problem is reported as "<key path>: <problem>".
+#include "host/config/config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "host/config/host_port.h"
+#include "host/config/json_fields.h"
+#include "host/config/strict_json.h"
+#include "host/registry/codec_name.h"
+
+namespace exproto::host {
+namespace {
+
+using config_detail::describe;
+using config_detail::Fields;
+using config_detail::FirstError;
+using nlohmann::json;
+
+constexpr uint64_t kMaxU32 = 0xFFFFFFFFu;
+constexpr uint64_t kMaxCount = 1u << 24;  // far above any sane per-session bound; catches typos
+
+std::function<std::string(std::string_view)> host_port_check(uint32_t min_port) {
+  return [min_port](std::string_view s) -> std::string {
+    return is_host_port(s, min_port) ? "" : "expected \"host:port\"";
+  };
+}
+
+std::string non_empty(std::string_view s) { return s.empty() ? "expected a non-empty string" : ""; }
+
+std::string codec_name_check(std::string_view s) {
+  return is_valid_codec_name(s) ? "" : "expected a codec name matching [a-z0-9_-]{1,64}";
+}
+
+void read_handler(Fields& f, HandlerConfig& out) {
+  f.text("bind", out.bind, host_port_check(0));
+  // gRPC keeps message limits in an int.
+  f.number("max_receive_bytes", out.max_receive_bytes, 1024, 0x7FFFFFFF);
+}
+
+void read_adapter(Fields& f, AdapterConfig& out) {
+  f.text("address", out.address, host_port_check(1));
+  f.number("timeout_ms", out.timeout_ms, 1, 3'600'000);
+  f.number("channels", out.channels, 1, 64);
+}
+
+void read_plugins(Fields& f, PluginsConfig& out) {
+  std::string dir = out.dir.string();
+  std::string work_dir = out.work_dir.string();
+  f.text("dir", dir, non_empty);
+  f.text("work_dir", work_dir);
+  out.dir = dir;
+  out.work_dir = work_dir;
+}
+
+void read_sessions(Fields& f, SessionsConfig& out) {
+  f.number("workers", out.workers, 0, 1024);
+  f.number("max_queued_events", out.max_queued_events, 1, kMaxCount);
+  f.number("max_pending_calls", out.max_pending_calls, 1, kMaxCount);
+  f.number("max_timers", out.max_timers, 0, kMaxCount);
+  f.choice("unknown_conn", out.unknown_conn,
+           {{"close", UnknownConnPolicy::close},
+            {"ignore", UnknownConnPolicy::ignore},
+            {"reject", UnknownConnPolicy::reject}});
+  f.number("stream_hold_ms", out.stream_hold_ms, 0, kMaxU32);
+  f.number("max_held_events", out.max_held_events, 1, kMaxCount);
+}
+
+void read_log(Fields& f, LogConfig& out) {
+  f.choice("level", out.level,
+           {{"trace", std::string("trace")},
+            {"debug", std::string("debug")},
+            {"info", std::string("info")},
+            {"warn", std::string("warn")},
+            {"error", std::string("error")}});
+}
+
+void read_route(Fields& f, Route& out) {
+  f.object(
+      "listener",
+      [&](Fields& l) {
+        l.number("port", out.listener.port, 1, 65535, true);
+        l.choice("socktype", out.listener.socktype,
+                 {{"tcp", SockType::tcp}, {"ssl", SockType::ssl}, {"udp", SockType::udp}, {"dtls", SockType::dtls}},
+                 true);
+      },
+      true);
+  f.text("codec", out.codec, true, codec_name_check);
+  out.config_json = "{}";
+  if (const json* config = f.get("config")) {
+    // The codec parses this itself; the host only guarantees it is an object.
+    if (!config->is_object()) return f.fail("config", "expected an object, got " + describe(*config));
+    out.config_json = config->dump();
+  }
+}
+
+void read_routes(Fields& root, std::vector<Route>& out) {
+  const json* routes = root.require("routes");
+  if (routes == nullptr) return;
+  if (!routes->is_array() || routes->empty()) {
+    return root.fail("routes", "expected a non-empty array, got " + describe(*routes));
+  }
+  for (std::size_t i = 0; i < routes->size() && root.ok(); ++i) {
+    Route route;
+    Fields f((*routes)[i], "routes[" + std::to_string(i) + "]", root.errors());
+    if (!f.ok()) return;
+    read_route(f, route);
+    f.finish();
+    out.push_back(std::move(route));
+  }
+  // EMQX reports each conn's listener; two codecs for one listener would make the choice arbitrary.
+  std::set<std::pair<uint32_t, int>> seen;
+  for (const Route& r : out) {
+    if (!root.ok()) return;
+    if (!seen.emplace(r.listener.port, static_cast<int>(r.listener.socktype)).second) {
+      root.fail("routes", "two routes for listener " + std::string(to_string(r.listener.socktype)) + ":" +
+                              std::to_string(r.listener.port));
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(SockType t) {
+  switch (t) {
+    case SockType::tcp: return "tcp";
+    case SockType::ssl: return "ssl";
+    case SockType::udp: return "udp";
+    case SockType::dtls: return "dtls";
+  }
+  return "unknown";
+}
+
+std::expected<Config, std::string> parse_config(std::string_view json_text) {
+  auto doc = parse_strict_json(json_text);
+  if (!doc) return std::unexpected(doc.error());
+
+  Config config;
+  FirstError errors;
+  Fields root(*doc, "", errors);
+  root.object("handler", [&](Fields& f) { read_handler(f, config.handler); });
+  root.object("adapter", [&](Fields& f) { read_adapter(f, config.adapter); });
+  root.object("plugins", [&](Fields& f) { read_plugins(f, config.plugins); });
+  read_routes(root, config.routes);
+  root.object("sessions", [&](Fields& f) { read_sessions(f, config.sessions); });
+  root.object("log", [&](Fields& f) { read_log(f, config.log); });
+  root.finish();
+  if (errors.failed()) return std::unexpected(errors.message());
+  return config;
+}
+
+std::expected<Config, std::string> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(file.string() + ": cannot open: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::unexpected(file.string() + ": read error");
+  auto config = parse_config(text.str());
+  if (!config) return std::unexpected(file.string() + ": " + config.error());
+  return config;
+}
+
+}  // namespace exproto::host

@@ -1,0 +1,81 @@
+#include "host/config/json_fields.h"
+
+#include <limits>
+
+namespace exproto::host::config_detail {
+
+using nlohmann::json;
+
+std::string describe(const json& value) {
+  // Errors quote the offending value; a whole sub-tree would drown the line.
+  constexpr std::size_t kMax = 40;
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
+}
+
+std::string join(std::string_view path, std::string_view key) {
+  if (path.empty()) return std::string(key);
+  return std::string(path) + "." + std::string(key);
+}
+
+Fields::Fields(const json& value, std::string path, FirstError& errors)
+    : value_(value), path_(std::move(path)), errors_(errors) {
+  if (!value_.is_object()) {
+    errors_.set((path_.empty() ? std::string("config") : path_) + ": expected an object, got " + describe(value_));
+  }
+}
+
+const json* Fields::get(std::string_view key) {
+  known_.emplace(key);
+  if (!ok() || !value_.is_object()) return nullptr;
+  auto it = value_.find(key);
+  return it == value_.end() ? nullptr : &*it;
+}
+
+const json* Fields::require(std::string_view key) {
+  const json* v = get(key);
+  if (v == nullptr) fail(key, "required");
+  return v;
+}
+
+void Fields::fail(std::string_view key, std::string_view problem) {
+  errors_.set(join(path_, key) + ": " + std::string(problem));
+}
+
+void Fields::text(std::string_view key, std::string& out, const std::function<std::string(std::string_view)>& check) {
+  text(key, out, false, check);
+}
+
+void Fields::text(std::string_view key, std::string& out, bool required,
+                  const std::function<std::string(std::string_view)>& check) {
+  const json* v = required ? require(key) : get(key);
+  if (v == nullptr) return;
+  if (!v->is_string()) return fail(key, "expected a string, got " + describe(*v));
+  const auto& s = v->get_ref<const std::string&>();
+  if (check) {
+    if (std::string problem = check(s); !problem.empty()) return fail(key, problem + ", got " + describe(*v));
+  }
+  out = s;
+}
+
+void Fields::unsigned_int(std::string_view key, uint64_t& out, uint64_t min, uint64_t max, bool required) {
+  const json* v = required ? require(key) : get(key);
+  if (v == nullptr) return;
+  // nlohmann stores non-negative literals as unsigned; negatives and fractions fall through.
+  const bool in_range = v->is_number_unsigned() && v->get<uint64_t>() >= min && v->get<uint64_t>() <= max;
+  if (!in_range) {
+    return fail(key, "expected an integer in " + std::to_string(min) + ".." + std::to_string(max) + ", got " +
+                         describe(*v));
+  }
+  out = v->get<uint64_t>();
+}
+
+void Fields::finish() {
+  if (!ok() || !value_.is_object()) return;
+  for (const auto& [key, value] : value_.items()) {
+    if (!known_.contains(key)) return fail(key, "unknown key");
+  }
+}
+
+}  // namespace exproto::host::config_detail

@@ -1,0 +1,182 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "host/config/config.h"
+
+using namespace exproto::host;
+
+namespace {
+
+// A minimal valid document with `extra` spliced into the top level.
+std::string doc(const std::string& routes = R"([{"listener":{"port":7993,"socktype":"tcp"},"codec":"line"}])",
+                const std::string& extra = "") {
+  return "{" + extra + (extra.empty() ? "" : ",") + "\"routes\":" + routes + "}";
+}
+
+std::string error_of(const std::string& text) {
+  auto c = parse_config(text);
+  REQUIRE_FALSE(c.has_value());
+  return c.error();
+}
+
+}  // namespace
+
+TEST_CASE("config: a full document fills every field") {
+  const auto c = parse_config(R"({
+    "handler": {"bind": "0.0.0.0:9001", "max_receive_bytes": 4096},
+    "adapter": {"address": "[::1]:9100", "timeout_ms": 500, "channels": 4},
+    "plugins": {"dir": "build/plugins", "work_dir": "/var/tmp/x"},
+    "routes": [
+      {"listener": {"port": 7993, "socktype": "tcp"}, "codec": "line", "config": {"max_line": 80}},
+      {"listener": {"port": 7993, "socktype": "udp"}, "codec": "json-frame_2"}
+    ],
+    "sessions": {"workers": 3, "max_queued_events": 10, "max_pending_calls": 11, "max_timers": 0,
+                 "unknown_conn": "reject", "stream_hold_ms": 0, "max_held_events": 7},
+    "log": {"level": "debug"}
+  })");
+  REQUIRE(c.has_value());
+  CHECK(c->handler.bind == "0.0.0.0:9001");
+  CHECK(c->handler.max_receive_bytes == 4096);
+  CHECK(c->adapter.address == "[::1]:9100");
+  CHECK(c->adapter.timeout_ms == 500);
+  CHECK(c->adapter.channels == 4);
+  CHECK(c->plugins.dir == "build/plugins");
+  CHECK(c->plugins.work_dir == "/var/tmp/x");
+  REQUIRE(c->routes.size() == 2);
+  CHECK(c->routes[0].listener == ListenerKey{7993, SockType::tcp});
+  CHECK(c->routes[0].codec == "line");
+  CHECK(c->routes[0].config_json == R"({"max_line":80})");
+  CHECK(c->routes[1].listener == ListenerKey{7993, SockType::udp});
+  CHECK(c->routes[1].config_json == "{}");
+  CHECK(c->sessions.workers == 3);
+  CHECK(c->sessions.max_queued_events == 10);
+  CHECK(c->sessions.max_pending_calls == 11);
+  CHECK(c->sessions.max_timers == 0);
+  CHECK(c->sessions.unknown_conn == UnknownConnPolicy::reject);
+  CHECK(c->sessions.stream_hold_ms == 0);
+  CHECK(c->sessions.max_held_events == 7);
+  CHECK(c->log.level == "debug");
+}
+
+TEST_CASE("config: absent sections keep the defaults of config.h") {
+  const auto c = parse_config(doc());
+  REQUIRE(c.has_value());
+  const Config defaults;
+  CHECK(c->handler.bind == defaults.handler.bind);
+  CHECK(c->adapter.address == defaults.adapter.address);
+  CHECK(c->adapter.timeout_ms == defaults.adapter.timeout_ms);
+  CHECK(c->plugins.dir == defaults.plugins.dir);
+  CHECK(c->plugins.work_dir.empty());
+  CHECK(c->sessions.unknown_conn == UnknownConnPolicy::close);
+  CHECK(c->sessions.max_queued_events == defaults.sessions.max_queued_events);
+  CHECK(c->log.level == "info");
+}
+
+TEST_CASE("config: every error names the key path and the problem") {
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"},
+                         {"listener":{"port":2,"socktype":"tpc"},"codec":"a"}])")) ==
+        R"(routes[1].listener.socktype: expected one of tcp|ssl|udp|dtls, got "tpc")");
+  CHECK(error_of(doc(R"([{"listener":{"port":"x","socktype":"tcp"},"codec":"a"}])")) ==
+        R"(routes[0].listener.port: expected an integer in 1..65535, got "x")");
+  CHECK(error_of(doc(R"([{"listener":{"port":0,"socktype":"tcp"},"codec":"a"}])")) ==
+        "routes[0].listener.port: expected an integer in 1..65535, got 0");
+  CHECK(error_of(doc(R"([{"listener":{"socktype":"tcp"},"codec":"a"}])")) == "routes[0].listener.port: required");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"}}])")) == "routes[0].codec: required");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"Line"}])")) ==
+        R"(routes[0].codec: expected a codec name matching [a-z0-9_-]{1,64}, got "Line")");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a","config":[1]}])")) ==
+        "routes[0].config: expected an object, got [1]");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a","cdec":"b"}])")) ==
+        "routes[0].cdec: unknown key");
+  CHECK(error_of(doc(R"([{"listener":7993,"codec":"a"}])")) == "routes[0].listener: expected an object, got 7993");
+  CHECK(error_of(doc(R"([3])")) == "routes[0]: expected an object, got 3");
+  CHECK(error_of(doc(R"([{"listener":{"port":7993,"socktype":"tcp"},"codec":"a"},
+                         {"listener":{"port":7993,"socktype":"udp"},"codec":"b"},
+                         {"listener":{"port":7993,"socktype":"tcp"},"codec":"c"}])")) ==
+        "routes: two routes for listener tcp:7993");
+  CHECK(error_of(doc("[]")) == "routes: expected a non-empty array, got []");
+  CHECK(error_of(R"({"handler":{}})") == "routes: required");
+
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("handler":{"bnd":"x"})")) ==
+        "handler.bnd: unknown key");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("bogus":1)")) ==
+        "bogus: unknown key");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("adapter":{"address":"x"})")) ==
+        R"(adapter.address: expected "host:port", got "x")");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])",
+                     R"("adapter":{"address":"h:0"})")) == R"(adapter.address: expected "host:port", got "h:0")");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("handler":{"bind":5})")) ==
+        "handler.bind: expected a string, got 5");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])",
+                     R"("adapter":{"timeout_ms":-1})")) == "adapter.timeout_ms: expected an integer in 1..3600000, got -1");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])",
+                     R"("adapter":{"channels":1.5})")) == "adapter.channels: expected an integer in 1..64, got 1.5");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])",
+                     R"("sessions":{"unknown_conn":"drop"})")) ==
+        R"(sessions.unknown_conn: expected one of close|ignore|reject, got "drop")");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("log":{"level":"loud"})")) ==
+        R"(log.level: expected one of trace|debug|info|warn|error, got "loud")");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("plugins":{"dir":""})")) ==
+        R"(plugins.dir: expected a non-empty string, got "")");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("sessions":[])")) ==
+        "sessions: expected an object, got []");
+  CHECK(error_of("[1]") == "config: expected an object, got [1]");
+}
+
+TEST_CASE("config: a key given twice is an error, not a silent override") {
+  CHECK(error_of(R"({"handler":{"bind":"a:1","bind":"b:2"},"routes":[]})") == "handler.bind: duplicate key");
+  CHECK(error_of(R"({"routes":[{"listener":{"port":1,"socktype":"tcp"},"codec":"a"},
+                               {"listener":{"port":2,"port":3,"socktype":"tcp"},"codec":"a"}]})") ==
+        "routes[1].listener.port: duplicate key");
+}
+
+TEST_CASE("config: malformed JSON names line and column") {
+  CHECK(error_of("{\n  \"routes\": [,]\n}").starts_with("invalid JSON: parse error at line 2, column 14"));
+}
+
+TEST_CASE("config: host:port accepts names, IPv4, bracketed IPv6 and port 0 only for bind") {
+  const std::string routes = R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])";
+  CHECK(parse_config(doc(routes, R"("handler":{"bind":"[::]:0"})")).has_value());
+  CHECK(parse_config(doc(routes, R"("adapter":{"address":"emqx.local:9100"})")).has_value());
+  CHECK_FALSE(parse_config(doc(routes, R"("adapter":{"address":"::1:9100"})")).has_value());
+  CHECK_FALSE(parse_config(doc(routes, R"("adapter":{"address":"h:65536"})")).has_value());
+  CHECK_FALSE(parse_config(doc(routes, R"("adapter":{"address":":9100"})")).has_value());
+  CHECK_FALSE(parse_config(doc(routes, R"("adapter":{"address":"h:91x"})")).has_value());
+}
+
+TEST_CASE("config: load_config prefixes the file name") {
+  const auto missing = load_config("/nonexistent/exproto.json");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error() == "/nonexistent/exproto.json: cannot open: No such file or directory");
+
+  const auto file = std::filesystem::temp_directory_path() / ("exproto-config-test-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << R"({"routes":[{"listener":{"port":1,"socktype":"tcp"},"codec":"a","x":1}]})";
+  const auto bad = load_config(file);
+  std::filesystem::remove(file);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error() == file.string() + ": routes[0].x: unknown key");
+}
+
+TEST_CASE("config: to_string(SockType)") {
+  CHECK(to_string(SockType::tcp) == "tcp");
+  CHECK(to_string(SockType::ssl) == "ssl");
+  CHECK(to_string(SockType::udp) == "udp");
+  CHECK(to_string(SockType::dtls) == "dtls");
+}
+
+TEST_CASE("config: every example in config/ parses") {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(EXPROTO_EXAMPLE_CONFIG_DIR)) {
+    if (entry.path().extension() != ".json") continue;
+    CAPTURE(entry.path().string());
+    const auto c = load_config(entry.path());
+    CHECK_MESSAGE(c.has_value(), (c ? "" : c.error()));
+    ++count;
+  }
+  CHECK(count >= 3);
+}
