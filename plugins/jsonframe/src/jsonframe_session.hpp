@@ -1,0 +1,50 @@
+// One device connection speaking the echo protocol. Frames are handled as they arrive; adapter
+// calls go out at once (the host keeps them in order), and replies are sent strictly in frame
+// order once the results that decide them have come back.
+#pragma once
+
+#include "config.hpp"
+#include "frame_scanner.hpp"
+#include "frames.hpp"
+
+#include <exproto/codec.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+namespace jsonframe {
+
+class JsonFrameSession final : public exproto::Session {
+ public:
+  JsonFrameSession(exproto::SessionHost host, const Config& config);
+
+  exproto::Status on_bytes(std::span<const std::uint8_t> data) override;
+  exproto::Status on_messages(std::span<const exproto::Message> messages) override;
+  exproto::Status on_keepalive_timeout() override;
+  exproto::Status on_result(const exproto::CallResult& result) override;
+
+ private:
+  // A reply owed to the device, in frame order.
+  struct Pending {
+    enum class Kind { connack, code_reply, close } kind;
+    FrameType reply_type = kConnack;  // code_reply: PUBACK, SUBACK or UNSUBACK
+    std::uint32_t keepalive_s = 0;    // connack: started after a successful Authenticate
+    std::uint64_t request_id = 0;     // the call whose result decides the reply; 0 for close
+    std::optional<std::int32_t> code; // set once that result is known
+  };
+
+  void dispatch(const DeviceFrame& frame);
+  void expect(Pending pending);
+  void flush();
+  void settle(const Pending& pending);
+  void send(const std::string& bytes);
+  void close();
+
+  FrameScanner scanner_;
+  std::deque<Pending> pending_;
+  bool input_done_ = false;  // DISCONNECT seen: later bytes are ignored
+  bool closed_ = false;      // Close requested: nothing more is sent
+};
+
+}  // namespace jsonframe
