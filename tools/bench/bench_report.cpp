@@ -1,0 +1,171 @@
+#include "bench_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace exproto::bench {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double cpu_us_per_frame(const LoadResult& r) {
+  if (r.handler_cpu_percent < 0 || r.frames == 0) return -1;
+  return r.handler_cpu_percent / 100.0 * r.window_seconds / static_cast<double>(r.frames) * 1e6;
+}
+
+uint64_t problems(const LoadResult& r) { return r.rpc_errors + r.nacks + r.stray_acks + r.handler_closes; }
+
+std::string fmt(const char* format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+
+std::string opt(const char* format, double value) { return value < 0 ? "-" : fmt(format, value); }
+
+}  // namespace
+
+std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs) {
+  std::map<std::string, std::vector<const LoadResult*>> by_label;
+  for (const auto& r : runs) by_label[r.label].push_back(&r);
+  std::map<std::string, Summary> out;
+  for (const auto& [label, rs] : by_label) {
+    auto pick = [&](auto field) {
+      std::vector<double> v;
+      for (const auto* r : rs) v.push_back(field(*r));
+      return median(std::move(v));
+    };
+    Summary s;
+    s.rounds = rs.size();
+    s.frames_per_second = pick([](const LoadResult& r) { return r.frames_per_second; });
+    s.p50_us = pick([](const LoadResult& r) { return r.p50_us; });
+    s.p99_us = pick([](const LoadResult& r) { return r.p99_us; });
+    s.adapter_calls_per_second = pick([](const LoadResult& r) { return r.adapter_calls_per_second; });
+    bool cpu_known = std::all_of(rs.begin(), rs.end(), [](const auto* r) { return cpu_us_per_frame(*r) >= 0; });
+    if (cpu_known) s.handler_cpu_us_per_frame = pick([](const LoadResult& r) { return cpu_us_per_frame(r); });
+    out[label] = s;
+  }
+  return out;
+}
+
+std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries) {
+  auto host = summaries.find("host");
+  auto base = summaries.find("baseline");
+  if (host == summaries.end() || base == summaries.end()) return std::nullopt;
+  auto ratio = [](double a, double b) { return b > 0 && a >= 0 ? a / b : -1; };
+  const Summary& h = host->second;
+  const Summary& b = base->second;
+  Summary r;
+  r.rounds = std::min(h.rounds, b.rounds);
+  r.frames_per_second = ratio(h.frames_per_second, b.frames_per_second);
+  r.p50_us = ratio(h.p50_us, b.p50_us);
+  r.p99_us = ratio(h.p99_us, b.p99_us);
+  r.adapter_calls_per_second = ratio(h.adapter_calls_per_second, b.adapter_calls_per_second);
+  r.handler_cpu_us_per_frame = ratio(h.handler_cpu_us_per_frame, b.handler_cpu_us_per_frame);
+  return r;
+}
+
+void print_table(std::ostream& out, const LoadSettings& s, const std::vector<LoadResult>& runs) {
+  out << "exproto-bench: " << s.conns << " conns, payload " << s.payload_bytes << " B, pipeline "
+      << s.pipeline << ", warm-up " << s.warmup_seconds << " s, window " << s.seconds << " s, "
+      << s.channels << " handler channels\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-9s %5s %11s %11s %9s %9s %9s %9s %11s %7s %8s %9s %6s\n", "handler",
+                "round", "conns", "frames/s", "p50 us", "p99 us", "p999 us", "max us", "adapter/s",
+                "bench%", "handler%", "cpu us/f", "errors");
+  out << line;
+  for (const auto& r : runs) {
+    std::string conns = std::to_string(r.conns_connected) + "/" + std::to_string(r.conns_requested);
+    std::snprintf(line, sizeof line, "%-9s %5d %11s %11.0f %9.0f %9.0f %9.0f %9.0f %11.0f %7.0f %8s %9s %6llu\n",
+                  r.label.c_str(), r.round, conns.c_str(), r.frames_per_second, r.p50_us, r.p99_us,
+                  r.p999_us, r.max_us, r.adapter_calls_per_second, r.bench_cpu_percent,
+                  opt("%.0f", r.handler_cpu_percent).c_str(), opt("%.1f", cpu_us_per_frame(r)).c_str(),
+                  static_cast<unsigned long long>(problems(r)));
+    out << line;
+  }
+  for (const auto& r : runs)
+    if (!r.first_error.empty()) out << "  " << r.label << " round " << r.round << ": " << r.first_error << "\n";
+
+  auto summaries = summarize(runs);
+  out << "\nmedians over rounds:\n";
+  std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s\n", "", "rounds", "frames/s", "p50 us",
+                "p99 us", "adapter/s", "cpu us/f");
+  out << line;
+  for (const auto& [label, m] : summaries) {
+    std::snprintf(line, sizeof line, "%-16s %6zu %11.0f %9.0f %9.0f %11.0f %9s\n", label.c_str(), m.rounds,
+                  m.frames_per_second, m.p50_us, m.p99_us, m.adapter_calls_per_second,
+                  opt("%.1f", m.handler_cpu_us_per_frame).c_str());
+    out << line;
+  }
+  if (auto ratio = host_over_baseline(summaries)) {
+    std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s\n", "host/baseline", "",
+                  opt("%.2f", ratio->frames_per_second).c_str(), opt("%.2f", ratio->p50_us).c_str(),
+                  opt("%.2f", ratio->p99_us).c_str(), opt("%.2f", ratio->adapter_calls_per_second).c_str(),
+                  opt("%.2f", ratio->handler_cpu_us_per_frame).c_str());
+    out << line;
+  }
+}
+
+namespace {
+
+nlohmann::json summary_json(const Summary& s) {
+  return {{"rounds", s.rounds},
+          {"frames_per_second", s.frames_per_second},
+          {"p50_us", s.p50_us},
+          {"p99_us", s.p99_us},
+          {"adapter_calls_per_second", s.adapter_calls_per_second},
+          {"handler_cpu_us_per_frame", s.handler_cpu_us_per_frame < 0 ? nlohmann::json() : nlohmann::json(s.handler_cpu_us_per_frame)}};
+}
+
+nlohmann::json run_json(const LoadResult& r) {
+  const AdapterCounts& a = r.adapter;
+  return {{"handler", r.label},
+          {"round", r.round},
+          {"conns_requested", r.conns_requested},
+          {"conns_connected", r.conns_connected},
+          {"window_seconds", r.window_seconds},
+          {"frames", r.frames},
+          {"frames_per_second", r.frames_per_second},
+          {"latency_us", {{"samples", r.latency_samples}, {"p50", r.p50_us}, {"p99", r.p99_us},
+                          {"p999", r.p999_us}, {"mean", r.mean_us}, {"max", r.max_us}}},
+          {"connect_p50_us", r.connect_p50_us},
+          {"adapter_calls", {{"send", a.send}, {"close", a.close}, {"authenticate", a.authenticate},
+                             {"start_timer", a.start_timer}, {"publish", a.publish}, {"subscribe", a.subscribe},
+                             {"unsubscribe", a.unsubscribe}, {"raw_publish", a.raw_publish}, {"total", a.total()}}},
+          {"adapter_calls_per_second", r.adapter_calls_per_second},
+          {"bench_cpu_percent", r.bench_cpu_percent},
+          {"handler_cpu_percent", r.handler_cpu_percent < 0 ? nlohmann::json() : nlohmann::json(r.handler_cpu_percent)},
+          {"handler_cpu_us_per_frame", cpu_us_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(cpu_us_per_frame(r))},
+          {"rpc_errors", r.rpc_errors},
+          {"nacks", r.nacks},
+          {"stray_acks", r.stray_acks},
+          {"handler_closes", r.handler_closes},
+          {"first_error", r.first_error}};
+}
+
+}  // namespace
+
+void print_json(std::ostream& out, const LoadSettings& s, const std::vector<LoadResult>& runs) {
+  nlohmann::json doc;
+  doc["settings"] = {{"conns", s.conns},           {"payload_bytes", s.payload_bytes},
+                     {"pipeline", s.pipeline},     {"warmup_seconds", s.warmup_seconds},
+                     {"seconds", s.seconds},       {"channels", s.channels},
+                     {"listener_port", s.listener_port}};
+  doc["runs"] = nlohmann::json::array();
+  for (const auto& r : runs) doc["runs"].push_back(run_json(r));
+  auto summaries = summarize(runs);
+  doc["summary"] = nlohmann::json::object();
+  for (const auto& [label, m] : summaries) doc["summary"][label] = summary_json(m);
+  if (auto ratio = host_over_baseline(summaries)) doc["host_over_baseline"] = summary_json(*ratio);
+  out << doc.dump(2) << "\n";
+}
+
+}  // namespace exproto::bench

@@ -1,0 +1,34 @@
+// Turns run results into the plain-text table or the JSON document the bench prints.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "load_driver.h"
+#include "load_result.h"
+
+namespace exproto::bench {
+
+// Medians over the rounds of one label: medians, not means, so one noisy round on a shared
+// machine does not drag the comparison.
+struct Summary {
+  std::size_t rounds = 0;
+  double frames_per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  double adapter_calls_per_second = 0;
+  double handler_cpu_us_per_frame = -1;  // -1 when the handler's CPU is unknown
+};
+
+std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs);
+
+// host / baseline of each summary figure, when both labels are present.
+std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries);
+
+void print_table(std::ostream& out, const LoadSettings& settings, const std::vector<LoadResult>& runs);
+void print_json(std::ostream& out, const LoadSettings& settings, const std::vector<LoadResult>& runs);
+
+}  // namespace exproto::bench

@@ -1,0 +1,89 @@
+#include "compare_mode.h"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "free_port.h"
+#include "handler_process.h"
+#include "host_config.h"
+#include "readiness.h"
+#include "temp_dir.h"
+
+namespace exproto::bench {
+namespace {
+
+struct Target {
+  const char* label;
+  const std::filesystem::path* bin;
+};
+
+void write_file(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+std::string one_line(const LoadResult& r) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%.0f frames/s, p50 %.0f us, p99 %.0f us, %zu/%zu conns, cpu handler %.0f%% bench %.0f%%",
+                r.frames_per_second, r.p50_us, r.p99_us, r.conns_connected, r.conns_requested,
+                r.handler_cpu_percent, r.bench_cpu_percent);
+  return buf;
+}
+
+// One fresh handler process, one measured run, then SIGTERM: no state carries between rounds.
+LoadResult bench_once(const CompareSettings& s, const Target& target, int round, uint32_t tag,
+                      AdapterServer& adapter, std::ostream& progress) {
+  TempDir dir;
+  std::string handler_address = "127.0.0.1:" + std::to_string(free_loopback_port());
+  HostConfigInputs inputs;
+  inputs.handler_bind = handler_address;
+  inputs.adapter_address = adapter.address();
+  inputs.plugins_dir = s.plugins_dir;
+  inputs.plugins_dir_given = s.plugins_dir_given;
+  inputs.listener_port = s.load.listener_port;
+  inputs.base_config = s.host_config;
+  auto config_file = dir.path() / "config.json";
+  write_file(config_file, make_host_config(inputs));
+
+  HandlerProcess process({target.bin->string(), "--config", config_file.string()}, dir.path() / "handler.log");
+  if (!wait_until_serving(handler_address, s.ready_timeout_seconds, [&] { return process.alive(); })) {
+    std::string how = process.stop();
+    throw std::runtime_error(std::string(target.label) + " (" + target.bin->string() + ") did not serve " +
+                             handler_address + " (" + how + "); its output:\n" + process.log_tail());
+  }
+
+  LoadSettings load = s.load;
+  load.handler_address = handler_address;
+  load.handler_pid = process.pid();
+  load.run_tag = tag;
+  LoadResult result = run_load(load, adapter);
+  result.label = target.label;
+  result.round = round;
+
+  bool died = !process.alive();
+  std::string how = process.stop();
+  progress << "round " << round << " " << target.label << ": " << one_line(result) << "\n";
+  if (died || (how != "exit 0" && how != "signal 15"))
+    progress << "  " << target.label << " ended with " << how << "; its output:\n" << process.log_tail();
+  return result;
+}
+
+}  // namespace
+
+std::vector<LoadResult> run_compare(const CompareSettings& s, AdapterServer& adapter, std::ostream& progress) {
+  const Target targets[] = {{"baseline", &s.baseline_bin}, {"host", &s.host_bin}};
+  for (const auto& t : targets)
+    if (!std::filesystem::exists(*t.bin))
+      throw std::runtime_error(std::string(t.label) + " executable not found: " + t.bin->string());
+
+  std::vector<LoadResult> results;
+  uint32_t tag = 0;
+  for (int round = 1; round <= s.rounds; ++round)
+    for (const auto& target : targets) results.push_back(bench_once(s, target, round, ++tag, adapter, progress));
+  return results;
+}
+
+}  // namespace exproto::bench

@@ -1,0 +1,31 @@
+// Compare mode: baseline handler and exproto-host, each started fresh, benchmarked in
+// alternating rounds (B H B H ...) so that machine noise lands on both.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "adapter_server.h"
+#include "load_driver.h"
+#include "load_result.h"
+
+namespace exproto::bench {
+
+struct CompareSettings {
+  LoadSettings load;  // handler_address, handler_pid and run_tag are set per round
+  int rounds = 3;
+  std::filesystem::path host_bin;
+  std::filesystem::path baseline_bin;
+  std::filesystem::path plugins_dir;
+  bool plugins_dir_given = false;
+  std::optional<std::filesystem::path> host_config;  // base config for the host (tuning keys)
+  double ready_timeout_seconds = 20;
+};
+
+// Runs all rounds; progress lines go to `progress`. Throws std::runtime_error (with the
+// handler's last log lines) when a handler does not start or dies.
+std::vector<LoadResult> run_compare(const CompareSettings& settings, AdapterServer& adapter, std::ostream& progress);
+
+}  // namespace exproto::bench

@@ -1,0 +1,12 @@
+// CPU time of this process and of a child, so a run can say what its cores were spent on.
+#pragma once
+
+#include <optional>
+#include <sys/types.h>
+
+namespace exproto::bench {
+
+double self_cpu_seconds();                          // user + system, all threads
+std::optional<double> process_cpu_seconds(pid_t);  // from /proc/<pid>/stat; nullopt if gone
+
+}  // namespace exproto::bench

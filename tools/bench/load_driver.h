@@ -1,0 +1,35 @@
+// Plays EMQX's ExProto gateway against a ConnectionUnaryHandler at full speed and measures it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "adapter_server.h"
+#include "load_result.h"
+
+namespace exproto::bench {
+
+struct LoadSettings {
+  std::string handler_address;    // host:port of the handler under test
+  std::size_t conns = 100;
+  uint32_t listener_port = 7993;  // ConnInfo.sockname.port, what the handler routes on
+  std::size_t payload_bytes = 64;
+  std::size_t pipeline = 1;       // PUBLISH frames outstanding (sent, not yet PUBACKed) per conn
+  double warmup_seconds = 2;
+  double seconds = 10;
+  std::size_t channels = 4;       // HTTP/2 connections to the handler (EMQX uses one per scheduler)
+  uint32_t run_tag = 0;           // part of every conn id, so late calls of an earlier run are ignored
+  pid_t handler_pid = 0;          // > 0: also measure that process's CPU over the window
+  double connect_timeout_seconds = 10;
+  double drain_timeout_seconds = 5;
+};
+
+// Opens settings.conns conns (OnSocketCreated, CONNECT, wait CONNACK), publishes for the warm-up
+// and the measured window, then drains and sends OnSocketClosed. `adapter` must be the server
+// the handler calls; the run attaches to it for its duration.
+LoadResult run_load(const LoadSettings& settings, AdapterServer& adapter);
+
+}  // namespace exproto::bench

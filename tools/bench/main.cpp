@@ -1,0 +1,115 @@
+// exproto-bench: plays EMQX's ExProto gateway at full speed against a ConnectionUnaryHandler and
+// reports frames/s, per-frame latency and adapter calls/s. See README.md for how to read it.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <vector>
+
+#include "adapter_server.h"
+#include "bench_report.h"
+#include "compare_mode.h"
+#include "load_driver.h"
+
+namespace {
+
+using namespace exproto::bench;
+
+std::filesystem::path next_to_self(const char* name) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path(name) : self.parent_path() / name;
+}
+
+struct Cli {
+  LoadSettings load;
+  bool compare = false;
+  bool json = false;
+  int rounds = 0;  // 0: 1 for one handler, 3 for compare
+  std::string adapter_bind;
+  std::string host_bin = "build/host/exproto-host";
+  std::string baseline_bin = next_to_self("exproto-bench-baseline").string();
+  std::string plugins_dir = "build/plugins";
+  std::string host_config;
+};
+
+void add_options(CLI::App& app, Cli& cli) {
+  cli.load.handler_address = "127.0.0.1:9001";
+  auto* handler = app.add_option("--handler", cli.load.handler_address, "handler under test (host:port)")
+                      ->capture_default_str();
+  auto* compare = app.add_flag("--compare", cli.compare,
+                               "start the baseline and exproto-host in turn and compare them");
+  handler->excludes(compare);
+  app.add_option("--conns", cli.load.conns, "simulated device connections")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--seconds", cli.load.seconds, "measured window per run")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--warmup", cli.load.warmup_seconds, "publishing before the window opens")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--payload-bytes", cli.load.payload_bytes, "PUBLISH payload size")->capture_default_str();
+  app.add_option("--pipeline", cli.load.pipeline, "frames outstanding per conn (sent, not yet PUBACKed)")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--rounds", cli.rounds, "runs per handler (default 1; 3 with --compare)")->check(CLI::Range(1, 100));
+  app.add_option("--channels", cli.load.channels, "HTTP/2 connections to the handler")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--listener-port", cli.load.listener_port, "ConnInfo.sockname.port sent in OnSocketCreated")->capture_default_str();
+  app.add_option("--adapter-bind", cli.adapter_bind,
+                 "where the bench serves ConnectionAdapter (default 127.0.0.1:9100; --compare: a free port)");
+  app.add_option("--host-bin", cli.host_bin, "exproto-host executable (--compare)")->capture_default_str();
+  app.add_option("--baseline-bin", cli.baseline_bin, "baseline handler executable (--compare)")->capture_default_str();
+  app.add_option("--plugins-dir", cli.plugins_dir, "codec folder for the host (--compare)")->capture_default_str();
+  app.add_option("--host-config", cli.host_config,
+                 "base host config (--compare); the bench overrides handler.bind and adapter.address");
+  app.add_flag("--json", cli.json, "print JSON instead of the table");
+}
+
+std::vector<LoadResult> run_one_handler(const Cli& cli, AdapterServer& adapter, int rounds) {
+  std::vector<LoadResult> results;
+  for (int round = 1; round <= rounds; ++round) {
+    LoadSettings load = cli.load;
+    // pid in the conn ids: a long-lived handler never mixes conns of two bench invocations
+    load.run_tag = (static_cast<uint32_t>(::getpid()) << 8) + static_cast<uint32_t>(round);
+    results.push_back(run_load(load, adapter));
+    results.back().label = "handler";
+    results.back().round = round;
+    std::cerr << "round " << round << ": " << results.back().frames_per_second << " frames/s\n";
+  }
+  return results;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"exproto-bench: plays EMQX against an ExProto ConnectionUnaryHandler and measures it"};
+  Cli cli;
+  add_options(app, cli);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : cli.compare ? "127.0.0.1:0" : "127.0.0.1:9100";
+    AdapterServer adapter(bind);
+    std::cerr << "adapter serving on " << adapter.address() << "\n";
+    std::vector<LoadResult> results;
+    if (cli.compare) {
+      CompareSettings s;
+      s.load = cli.load;
+      s.rounds = cli.rounds > 0 ? cli.rounds : 3;
+      s.host_bin = cli.host_bin;
+      s.baseline_bin = cli.baseline_bin;
+      s.plugins_dir = cli.plugins_dir;
+      s.plugins_dir_given = app.count("--plugins-dir") > 0;
+      if (!cli.host_config.empty()) s.host_config = cli.host_config;
+      results = run_compare(s, adapter, std::cerr);
+    } else {
+      results = run_one_handler(cli, adapter, cli.rounds > 0 ? cli.rounds : 1);
+    }
+    if (cli.json)
+      print_json(std::cout, cli.load, results);
+    else
+      print_table(std::cout, cli.load, results);
+    for (const auto& r : results)
+      if (r.conns_connected == 0) return 2;  // nothing was measured; make scripts notice
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "exproto-bench: " << e.what() << "\n";
+    return 1;
+  }
+}
