@@ -20,6 +20,12 @@ class CodecInstance {
   static std::expected<std::shared_ptr<CodecInstance>, std::string> create(std::shared_ptr<const CodecLibrary> library,
                                                                         const exproto_host_api* api,
                                                                         std::string_view config_json);
+  struct Key {
+   private:
+    friend class CodecInstance;
+    Key() = default;
+  };
+  CodecInstance(Key, std::shared_ptr<const CodecLibrary> library);  // use create()
   ~CodecInstance();
   CodecInstance(const CodecInstance&) = delete;
   CodecInstance& operator=(const CodecInstance&) = delete;
@@ -28,13 +34,14 @@ class CodecInstance {
   const exproto_codec_descriptor& hooks() const { return library_->descriptor(); }
   exproto_type_codec_codec_ptr handle() const { return handle_; }
 
-  // Target of exproto_host_api::log for this instance (any thread).
+  // Target of exproto_host_api::log for this instance (any thread). Forwards to spdlog as
+  // "[codec <name>] <msg>"; levels outside TRACE..ERROR are logged as ERROR.
   void log(int32_t level, std::string_view msg);
 
  private:
-  explicit CodecInstance(std::shared_ptr<const CodecLibrary> library);
   std::shared_ptr<const CodecLibrary> library_;
   exproto_type_codec_codec_ptr handle_ = nullptr;
+  bool created_ = false;  // on_codec_create returned OK (its handle may legitimately be NULL)
   bool creating_ = true;
   std::mutex mu_;
   std::string last_problem_;  // last WARN/ERROR logged while creating

@@ -15,7 +15,9 @@ class CodecLibrary {
  public:
   // Loads `file`. `work_dir` receives the private copy (removed again once mapped, so that an
   // in-place overwrite of `file` can never touch the running image and dlopen never returns a
-  // cached handle). Errors are one line naming the reason, e.g. "ABI major 2, host has 1".
+  // cached handle); an empty `work_dir` means the system temp dir. Errors are one line naming the
+  // reason, e.g. "ABI major 2 (host has 1)", "not a codec: no symbol exproto_codec_entry_v1",
+  // "hook on_session_bytes is missing", "dlopen failed: <file>: invalid ELF header".
   static std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file,
                                                                       const std::filesystem::path& work_dir,
                                                                       const exproto_host_api* api);
@@ -32,9 +34,14 @@ class CodecLibrary {
   const std::string& sha256() const;            // of the file as loaded, hex
 
   struct Impl;
+  struct Key {  // only load() can make one, so only load() constructs (and make_shared still works)
+   private:
+    friend class CodecLibrary;
+    Key() = default;
+  };
+  CodecLibrary(Key, std::unique_ptr<Impl> impl);  // use load()
 
  private:
-  explicit CodecLibrary(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <exproto/codec_abi.h>
 
+#include <expected>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -25,8 +26,12 @@ class CodecRegistry {
 
   // Loads every *.so in `dir` (sorted by file name). A bad file (not a codec, wrong ABI major,
   // missing hook, duplicate name…) is skipped with one log line naming the file and the reason,
-  // and is returned here.
+  // and is returned here. A missing or unreadable `dir` is one failure naming `dir`.
   std::vector<LoadFailure> scan(const std::filesystem::path& dir);
+
+  // Loads one file and registers it under its codec name. Refuses a name already registered:
+  // "duplicate codec name 'x' (already loaded from <file>)". Does not log (scan does).
+  std::expected<std::shared_ptr<const CodecLibrary>, std::string> add(const std::filesystem::path& file);
 
   std::shared_ptr<const CodecLibrary> find(std::string_view name) const;
   std::vector<std::shared_ptr<const CodecLibrary>> all() const;

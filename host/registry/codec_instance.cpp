@@ -1,0 +1,55 @@
+#include "host/registry/codec_instance.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+namespace exproto::host {
+namespace {
+
+spdlog::level::level_enum to_spdlog(int32_t level) {
+  switch (level) {
+    case EXPROTO_LOG_TRACE: return spdlog::level::trace;
+    case EXPROTO_LOG_DEBUG: return spdlog::level::debug;
+    case EXPROTO_LOG_INFO: return spdlog::level::info;
+    case EXPROTO_LOG_WARN: return spdlog::level::warn;
+    default: return spdlog::level::err;  // ERROR, and levels from a future ABI we do not know
+  }
+}
+
+}  // namespace
+
+CodecInstance::CodecInstance(Key, std::shared_ptr<const CodecLibrary> library) : library_(std::move(library)) {}
+
+std::expected<std::shared_ptr<CodecInstance>, std::string> CodecInstance::create(
+    std::shared_ptr<const CodecLibrary> library, const exproto_host_api* api, std::string_view config_json) {
+  auto instance = std::make_shared<CodecInstance>(Key{}, std::move(library));
+  const std::string& name = instance->library_->name();
+  exproto_type_codec_codec_ptr handle = nullptr;
+  const exproto_type_status status = instance->hooks().on_codec_create(
+      api, instance.get(), exproto_type_str{config_json.data(), config_json.size()}, &handle);
+
+  std::lock_guard lock(instance->mu_);
+  instance->creating_ = false;
+  if (status != EXPROTO_STATUS_OK) {
+    const std::string reason = instance->last_problem_.empty() ? "no reason logged" : instance->last_problem_;
+    return std::unexpected("codec '" + name + "' failed to create (status " + std::to_string(status) + "): " + reason);
+  }
+  instance->handle_ = handle;
+  instance->created_ = true;
+  return instance;
+}
+
+CodecInstance::~CodecInstance() {
+  if (created_) hooks().on_codec_destroy(handle_);
+}
+
+void CodecInstance::log(int32_t level, std::string_view msg) {
+  if (level >= EXPROTO_LOG_WARN) {
+    std::lock_guard lock(mu_);
+    if (creating_) last_problem_.assign(msg);
+  }
+  spdlog::log(to_spdlog(level), "[codec {}] {}", library_->name(), msg);
+}
+
+}  // namespace exproto::host

@@ -1,0 +1,137 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <fstream>
+#include <sstream>
+
+#include "host/registry/codec_instance.h"
+#include "host/registry/codec_library.h"
+#include "host/registry/descriptor_check.h"
+#include "host/registry/sha256.h"
+#include "test_support.h"
+
+using namespace exproto::host;
+using exproto::test::fixture;
+using exproto::test::host_api;
+using exproto::test::ScratchDir;
+
+namespace {
+
+std::string load_error(const std::filesystem::path& file, const ScratchDir& work) {
+  auto lib = CodecLibrary::load(file, work.path(), host_api());
+  REQUIRE_FALSE(lib.has_value());
+  return lib.error();
+}
+
+std::string file_sha256(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  const std::string data = bytes.str();
+  Sha256 h;
+  h.update({reinterpret_cast<const std::byte*>(data.data()), data.size()});
+  return h.finish_hex();
+}
+
+uintptr_t creation_number(const std::shared_ptr<const CodecLibrary>& lib) {
+  auto instance = CodecInstance::create(lib, host_api(), "{}");
+  REQUIRE(instance.has_value());
+  return reinterpret_cast<uintptr_t>((*instance)->handle());
+}
+
+ino_t inode(const std::filesystem::path& file) {
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+}  // namespace
+
+TEST_CASE("loader: each bad fixture is refused with its exact reason") {
+  ScratchDir work("loader-bad");
+  CHECK(load_error(fixture("no_entry"), work) == "not a codec: no symbol exproto_codec_entry_v1");
+  CHECK(load_error(fixture("entry_null"), work) == "entry returned no descriptor (the codec refused this host)");
+  CHECK(load_error(fixture("abi_major_2"), work) == "ABI major 2 (host has 1)");
+  CHECK((load_error(fixture("null_hook"), work) == "hook on_session_bytes is missing"));
+  CHECK(load_error(fixture("bad_name"), work) == R"(invalid codec name "Bad Name" (expected [a-z0-9_-]{1,64}))");
+  CHECK(load_error(fixture("small_descriptor"), work) ==
+        "descriptor struct_size " + std::to_string(offsetof(exproto_codec_descriptor, on_session_result)) +
+            " is smaller than ABI 1.0's " + std::to_string(sizeof(exproto_codec_descriptor)));
+  CHECK(load_error(fixture("not_elf"), work) == "dlopen failed: " + fixture("not_elf").string() + ": invalid ELF header");
+  CHECK(load_error(work / "absent.so", work) == "cannot read " + (work / "absent.so").string() + ": No such file or directory");
+  // Every refused load removed its private copy again.
+  CHECK(std::filesystem::is_empty(work.path()));
+}
+
+TEST_CASE("loader: a good codec's descriptor is validated and copied") {
+  ScratchDir work("loader-good");
+  auto lib = CodecLibrary::load(fixture("good"), work.path(), host_api());
+  REQUIRE(lib.has_value());
+  const CodecLibrary& l = **lib;
+  CHECK(l.name() == "good");
+  CHECK(l.version() == "1.2.3");
+  CHECK(l.vendor() == "Fixture Works");
+  CHECK(l.source() == fixture("good"));
+  CHECK(l.sha256() == file_sha256(fixture("good")));
+  CHECK(l.sha256().size() == 64);
+  const exproto_codec_descriptor& d = l.descriptor();
+  CHECK(d.struct_size == sizeof(exproto_codec_descriptor));
+  CHECK(d.abi_major == EXPROTO_ABI_MAJOR);
+  CHECK(std::string(d.name) == "good");
+  CHECK(std::string(d.version) == "1.2.3");
+  CHECK((d.on_codec_create != nullptr));
+  CHECK((d.on_session_result != nullptr));
+  // The private copy is gone once mapped: nothing in the work dir can be overwritten under it.
+  CHECK(std::filesystem::is_empty(work.path()));
+}
+
+TEST_CASE("loader: a descriptor from a newer minor is accepted, only the known prefix is used") {
+  ScratchDir work("loader-big");
+  auto lib = CodecLibrary::load(fixture("big_descriptor"), work.path(), host_api());
+  REQUIRE(lib.has_value());
+  CHECK((*lib)->name() == "big");
+  CHECK((*lib)->descriptor().struct_size == sizeof(exproto_codec_descriptor));
+  CHECK((*lib)->descriptor().abi_minor == EXPROTO_ABI_MINOR + 7);
+  CHECK(((*lib)->descriptor().on_session_result != nullptr));
+}
+
+TEST_CASE("loader: two loads of one file are two independent images") {
+  ScratchDir work("loader-twice");
+  auto first = CodecLibrary::load(fixture("good"), work.path(), host_api());
+  auto second = CodecLibrary::load(fixture("good"), work.path(), host_api());
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  CHECK(((*first)->descriptor().on_codec_create != (*second)->descriptor().on_codec_create));
+  // Each image counts its own creations; a shared image would answer 1, 2, 3.
+  CHECK(creation_number(*first) == 1);
+  CHECK(creation_number(*second) == 1);
+  CHECK(creation_number(*first) == 2);
+}
+
+TEST_CASE("loader: overwriting the original file in place does not touch the loaded image") {
+  ScratchDir work("loader-overwrite-work");
+  ScratchDir plugins("loader-overwrite-plugins");
+  const auto file = plugins / "codec.so";
+  std::filesystem::copy_file(fixture("good"), file);
+  auto lib = CodecLibrary::load(file, work.path(), host_api());
+  REQUIRE(lib.has_value());
+
+  // What `cp new.so codec.so` does: truncate and rewrite the same inode.
+  const auto inode_before = inode(file);
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << std::ifstream(fixture("not_elf"), std::ios::binary).rdbuf();
+  }
+  CHECK(inode(file) == inode_before);
+
+  CHECK(creation_number(*lib) == 1);  // still runs the code it loaded
+  CHECK((*lib)->name() == "good");
+  CHECK(load_error(file, work) == "dlopen failed: " + file.string() + ": invalid ELF header");
+}
+
+TEST_CASE("loader: an empty work dir means the system temp dir") {
+  auto lib = CodecLibrary::load(fixture("good"), {}, host_api());
+  REQUIRE(lib.has_value());
+  CHECK((*lib)->name() == "good");
+}
