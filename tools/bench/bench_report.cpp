@@ -142,6 +142,7 @@ nlohmann::json run_json(const LoadResult& r) {
                              {"unsubscribe", a.unsubscribe}, {"raw_publish", a.raw_publish}, {"total", a.total()}}},
           {"adapter_calls_per_second", r.adapter_calls_per_second},
           {"bench_cpu_percent", r.bench_cpu_percent},
+          {"bench_cpu_us_per_frame", r.frames ? r.bench_cpu_percent / 100.0 * r.window_seconds / r.frames * 1e6 : 0.0},
           {"handler_cpu_percent", r.handler_cpu_percent < 0 ? nlohmann::json() : nlohmann::json(r.handler_cpu_percent)},
           {"handler_cpu_us_per_frame", cpu_us_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(cpu_us_per_frame(r))},
           {"rpc_errors", r.rpc_errors},

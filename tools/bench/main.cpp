@@ -58,6 +58,8 @@ void add_options(CLI::App& app, Cli& cli) {
   app.add_option("--plugins-dir", cli.plugins_dir, "codec folder for the host (--compare)")->capture_default_str();
   app.add_option("--host-config", cli.host_config,
                  "base host config (--compare); the bench overrides handler.bind and adapter.address");
+  app.add_option("--handler-pid", cli.load.handler_pid, "with --handler: that process's pid, to report its CPU")
+      ->excludes(compare);
   app.add_flag("--json", cli.json, "print JSON instead of the table");
 }
 
