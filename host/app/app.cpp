@@ -1,0 +1,117 @@
+#include "host/app/app.h"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "host/adapter/adapter_client.h"
+#include "host/app/private_dir.h"
+#include "host/handler/stream_service.h"
+#include "host/handler/unary_service.h"
+#include "host/registry/codec_instance.h"
+#include "host/registry/codec_registry.h"
+#include "host/session/dispatcher.h"
+#include "host/session/host_api.h"
+#include "host/session/worker_pool.h"
+#include "host/timers/timer_service.h"
+
+namespace exproto::host {
+
+// Declared in the order they are built; ~Parts tears them down in the order that keeps every
+// callback's target alive (see the destructor).
+struct App::Parts {
+  Config config;
+  Metrics metrics;
+  std::optional<PrivateDir> work_dir;
+  std::unique_ptr<CodecRegistry> registry;
+  std::unique_ptr<AdapterClient> adapter;
+  std::unique_ptr<TimerService> timers;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<UnaryService> unary;
+  std::unique_ptr<StreamService> streaming;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+
+  ~Parts() {
+    if (server) server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));  // no new events
+    if (adapter) adapter->shutdown();  // in-flight calls answered (cancelled); new ones fail at once
+    if (timers) timers->stop();        // nothing fires into sessions any more
+    pool.reset();                      // queued session work runs to its end
+    server.reset();
+    streaming.reset();
+    unary.reset();
+    dispatcher.reset();  // sessions free their codec state
+    timers.reset();
+    adapter.reset();
+    registry.reset();  // last: libraries unload once no instance refers to them
+  }
+};
+
+std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config) {
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  const exproto_host_api* api = host_api_table();
+
+  auto dir = PrivateDir::make(config.plugins.work_dir);
+  if (!dir) return std::unexpected(dir.error());
+  p->work_dir.emplace(std::move(*dir));
+
+  p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api);
+  const auto failures = p->registry->scan(config.plugins.dir);
+  spdlog::info("plugins: {} codec(s) loaded from {}, {} file(s) skipped", p->registry->all().size(),
+               config.plugins.dir.string(), failures.size());
+
+  RouteTable routes;
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const auto& r = config.routes[i];
+    auto lib = p->registry->find(r.codec);
+    if (!lib) {
+      return std::unexpected(fmt::format("routes[{}]: codec '{}' for listener {}:{} is not loaded from {}", i,
+                                         r.codec, to_string(r.listener.socktype), r.listener.port,
+                                         config.plugins.dir.string()));
+    }
+    auto instance = CodecInstance::create(lib, api, r.config_json);
+    if (!instance) return std::unexpected(fmt::format("routes[{}]: {}", i, instance.error()));
+    spdlog::info("route {}:{} -> codec '{}' {} ({})", to_string(r.listener.socktype), r.listener.port, lib->name(),
+                 lib->version(), lib->vendor());
+    routes.add(r.listener, std::move(*instance));
+  }
+
+  p->adapter = std::make_unique<AdapterClient>(config.adapter);
+  p->timers = std::make_unique<TimerService>();
+  p->pool = std::make_unique<WorkerPool>(config.sessions.workers);
+  SessionEnv env{*p->pool, *p->timers, *p->adapter, p->metrics, config.sessions, api, {}};
+  p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
+  p->unary = std::make_unique<UnaryService>(*p->dispatcher);
+  p->streaming = std::make_unique<StreamService>(*p->dispatcher);
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.handler.bind, grpc::InsecureServerCredentials(), &p->port);
+  builder.RegisterService(p->unary.get());
+  builder.RegisterService(p->streaming.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.handler.max_receive_bytes));
+  // EMQX (gun) pings every 60 s even when idle; gRPC's defaults would count those as strikes
+  // and drop the connection with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  p->server = builder.BuildAndStart();
+  if (!p->server || p->port == 0) {
+    return std::unexpected("handler.bind: cannot listen on " + config.handler.bind);
+  }
+  spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}); "
+               "ConnectionAdapter at {}",
+               EXPROTO_HOST_VERSION, config.handler.bind, p->port, config.adapter.address);
+  return std::make_unique<App>(std::move(p));
+}
+
+App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+App::~App() = default;
+
+int App::handler_port() const { return parts_->port; }
+Metrics& App::metrics() { return parts_->metrics; }
+const Dispatcher& App::dispatcher() const { return *parts_->dispatcher; }
+
+}  // namespace exproto::host

@@ -1,0 +1,35 @@
+// The host assembled from a Config: codecs loaded and routed, sessions, timers, the adapter
+// client towards EMQX and the gRPC server EMQX calls. Tests build it in-process; main() runs it.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "host/config/config.h"
+#include "host/metrics/metrics.h"
+
+namespace exproto::host {
+
+class Dispatcher;
+
+class App {
+ public:
+  static std::expected<std::unique_ptr<App>, std::string> start(const Config& config);
+  ~App();  // orderly stop: no new events, calls cancelled, sessions closed, codecs unloaded
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  int handler_port() const;  // the port actually bound (config may say 0)
+  Metrics& metrics();
+  const Dispatcher& dispatcher() const;
+
+  struct Parts;
+  explicit App(std::unique_ptr<Parts> parts);  // use start()
+
+ private:
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace exproto::host

@@ -1,0 +1,118 @@
+#include "host/handler/stream_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "host/handler/proto_events.h"
+#include "host/session/dispatcher.h"
+
+namespace exproto::host {
+
+namespace pb = emqx::exproto::v1;
+
+namespace {
+
+// Lets an Ack that outlives the stream (back-pressure) find out the stream is gone.
+struct Gate {
+  // Recursive: StartRead may run OnReadDone inline on this thread, which acks and re-enters.
+  std::recursive_mutex mu;
+  std::function<void()> read_next;  // empty once the stream finished
+};
+
+template <class Req>
+class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamService::Reactor {
+ public:
+  StreamReader(StreamService& service, Dispatcher& dispatcher)
+      : service_(service), dispatcher_(dispatcher), gate_(std::make_shared<Gate>()) {
+    gate_->read_next = [this] { this->StartRead(&req_); };
+    this->StartRead(&req_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // EMQX half-closed the stream, or it was cancelled
+      finish(grpc::Status::OK);
+      return;
+    }
+    Ack ack([gate = gate_](bool, const std::string&) {
+      std::lock_guard lk(gate->mu);
+      if (gate->read_next) gate->read_next();
+    });
+    dispatch(std::move(ack));
+  }
+
+  void OnCancel() override { finish(grpc::Status::CANCELLED); }
+
+  void OnDone() override { service_.release(this); }
+
+ private:
+  void finish(const grpc::Status& status) {
+    {
+      std::lock_guard lk(gate_->mu);
+      if (!gate_->read_next) return;
+      gate_->read_next = nullptr;
+    }
+    this->Finish(status);
+  }
+
+  void dispatch(Ack ack) {
+    if constexpr (std::is_same_v<Req, pb::SocketCreatedRequest>) {
+      dispatcher_.created(Origin::streaming, req_.conn(), to_meta(req_.conninfo()), std::move(ack));
+    } else {
+      dispatcher_.event(Origin::streaming, req_.conn(), to_event(req_), std::move(ack));
+    }
+  }
+
+  StreamService& service_;
+  Dispatcher& dispatcher_;
+  std::shared_ptr<Gate> gate_;
+  Req req_;
+};
+
+}  // namespace
+
+StreamService::~StreamService() = default;
+
+template <class Req>
+grpc::ServerReadReactor<Req>* StreamService::open() {
+  auto reactor = std::make_unique<StreamReader<Req>>(*this, dispatcher_);
+  auto* raw = reactor.get();
+  std::lock_guard lk(mu_);
+  reactors_.emplace(static_cast<Reactor*>(raw), std::move(reactor));
+  return raw;
+}
+
+void StreamService::release(Reactor* r) {
+  std::unique_ptr<Reactor> gone;  // destroyed outside the lock
+  std::lock_guard lk(mu_);
+  if (auto it = reactors_.find(r); it != reactors_.end()) {
+    gone = std::move(it->second);
+    reactors_.erase(it);
+  }
+}
+
+std::size_t StreamService::open_streams() const {
+  std::lock_guard lk(mu_);
+  return reactors_.size();
+}
+
+grpc::ServerReadReactor<pb::SocketCreatedRequest>* StreamService::OnSocketCreated(grpc::CallbackServerContext*,
+                                                                                  pb::EmptySuccess*) {
+  return open<pb::SocketCreatedRequest>();
+}
+grpc::ServerReadReactor<pb::SocketClosedRequest>* StreamService::OnSocketClosed(grpc::CallbackServerContext*,
+                                                                                pb::EmptySuccess*) {
+  return open<pb::SocketClosedRequest>();
+}
+grpc::ServerReadReactor<pb::ReceivedBytesRequest>* StreamService::OnReceivedBytes(grpc::CallbackServerContext*,
+                                                                                  pb::EmptySuccess*) {
+  return open<pb::ReceivedBytesRequest>();
+}
+grpc::ServerReadReactor<pb::TimerTimeoutRequest>* StreamService::OnTimerTimeout(grpc::CallbackServerContext*,
+                                                                                pb::EmptySuccess*) {
+  return open<pb::TimerTimeoutRequest>();
+}
+grpc::ServerReadReactor<pb::ReceivedMessagesRequest>* StreamService::OnReceivedMessages(
+    grpc::CallbackServerContext*, pb::EmptySuccess*) {
+  return open<pb::ReceivedMessagesRequest>();
+}
+
+}  // namespace exproto::host

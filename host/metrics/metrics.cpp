@@ -1,0 +1,40 @@
+#include "host/metrics/metrics.h"
+
+#include <fmt/format.h>
+
+namespace exproto::host {
+
+namespace {
+void counter(std::string& out, const char* name, const char* help, uint64_t v) {
+  out += fmt::format("# HELP exproto_{0} {1}\n# TYPE exproto_{0} counter\nexproto_{0} {2}\n", name, help, v);
+}
+}  // namespace
+
+std::string Metrics::render_prometheus() const {
+  std::string out;
+  counter(out, "events_received_total", "Events received from EMQX", events_received.get());
+  counter(out, "sessions_opened_total", "Sessions opened", sessions_opened.get());
+  counter(out, "sessions_closed_total", "Sessions closed", sessions_closed.get());
+  out += fmt::format("# HELP exproto_sessions_active Sessions alive\n# TYPE exproto_sessions_active gauge\n"
+                     "exproto_sessions_active {}\n",
+                     sessions_active.get());
+  counter(out, "unrouted_conns_total", "Connections closed because no route matched", unrouted_conns.get());
+  counter(out, "unknown_conn_events_total", "Events for unknown conns", unknown_conn_events.get());
+  counter(out, "late_events_total", "Events after a conn closed", late_events.get());
+  counter(out, "held_events_total", "Streaming events held for their OnSocketCreated", held_events.get());
+  counter(out, "held_events_expired_total", "Held events whose OnSocketCreated never came",
+          held_events_expired.get());
+  counter(out, "codec_failures_total", "Codec hooks that failed (connection closed)", codec_failures.get());
+  counter(out, "codec_refused_calls_total", "Host calls refused to a codec", codec_refused_calls.get());
+  counter(out, "adapter_calls_total", "ConnectionAdapter calls made", adapter_calls.get());
+  counter(out, "adapter_call_failures_total", "ConnectionAdapter transport failures and deadlines",
+          adapter_call_failures.get());
+  counter(out, "adapter_results_not_success_total", "ConnectionAdapter answers other than SUCCESS",
+          adapter_results_not_success.get());
+  counter(out, "conn_process_gone_total", "Sessions ended by CONN_PROCESS_NOT_ALIVE", conn_process_gone.get());
+  counter(out, "backpressure_waits_total", "Answers to EMQX delayed by back-pressure", backpressure_waits.get());
+  counter(out, "timers_fired_total", "Host timers fired", timers_fired.get());
+  return out;
+}
+
+}  // namespace exproto::host

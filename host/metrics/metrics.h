@@ -1,0 +1,45 @@
+// Process-wide counters, owned by the App and passed by reference (no globals). Rendered in the
+// Prometheus text format by render_prometheus().
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace exproto::host {
+
+struct Counter {
+  std::atomic<uint64_t> value{0};
+  void inc(uint64_t n = 1) { value.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t get() const { return value.load(std::memory_order_relaxed); }
+};
+
+struct Gauge {
+  std::atomic<int64_t> value{0};
+  void add(int64_t n) { value.fetch_add(n, std::memory_order_relaxed); }
+  int64_t get() const { return value.load(std::memory_order_relaxed); }
+};
+
+struct Metrics {
+  Counter events_received;        // every event handed over by EMQX
+  Counter sessions_opened;
+  Counter sessions_closed;
+  Gauge sessions_active;
+  Counter unrouted_conns;         // no route for the conn's listener
+  Counter unknown_conn_events;    // event for a conn without session (policy applied)
+  Counter late_events;            // event for a conn that already closed (dropped)
+  Counter held_events;            // streaming: event held until its OnSocketCreated
+  Counter held_events_expired;    // streaming: OnSocketCreated never came
+  Counter codec_failures;         // a hook returned an error status: connection closed
+  Counter codec_refused_calls;    // host function refused (bad state, bad argument, limits)
+  Counter adapter_calls;
+  Counter adapter_call_failures;  // transport failure or deadline (not EMQX result codes)
+  Counter adapter_results_not_success;  // EMQX answered with a code other than SUCCESS
+  Counter conn_process_gone;      // CONN_PROCESS_NOT_ALIVE ended a session
+  Counter backpressure_waits;     // answers to EMQX delayed because a session was over its limits
+  Counter timers_fired;
+
+  std::string render_prometheus() const;
+};
+
+}  // namespace exproto::host

@@ -1,0 +1,46 @@
+#include "host/session/call_sequencer.h"
+
+namespace exproto::host {
+
+CallSequencer::CallSequencer(Upstream& upstream, OnDone on_done)
+    : upstream_(upstream), on_done_(std::move(on_done)) {}
+
+void CallSequencer::push(uint64_t request_id, UpstreamCall call) {
+  std::unique_lock lk(mu_);
+  const int32_t kind = call.kind;
+  queue_.push_back(Item{request_id, kind, std::move(call)});
+  if (!in_flight_) start_next(lk);
+}
+
+std::size_t CallSequencer::pending() const {
+  std::lock_guard lk(mu_);
+  return queue_.size();
+}
+
+std::size_t CallSequencer::drop_queued() {
+  std::lock_guard lk(mu_);
+  const std::size_t keep = in_flight_ ? 1 : 0;
+  const std::size_t dropped = queue_.size() - keep;
+  queue_.resize(keep);
+  return dropped;
+}
+
+void CallSequencer::start_next(std::unique_lock<std::mutex>& lk) {
+  if (queue_.empty()) return;
+  in_flight_ = true;
+  UpstreamCall call = std::move(queue_.front().call);
+  lk.unlock();
+  // `self` keeps the sequencer alive until the answer came, even if its session is gone.
+  upstream_.call(std::move(call), [self = shared_from_this()](UpstreamResult r) {
+    std::unique_lock lk2(self->mu_);
+    Item item = std::move(self->queue_.front());
+    self->queue_.pop_front();
+    self->in_flight_ = false;
+    lk2.unlock();
+    if (self->on_done_) self->on_done_(item.id, item.kind, r);
+    lk2.lock();
+    if (!self->in_flight_) self->start_next(lk2);
+  });
+}
+
+}  // namespace exproto::host

@@ -1,0 +1,49 @@
+// Transport-neutral events of one device connection, as the handler services hand them over.
+// Nothing here knows gRPC: a later backend that owns sockets itself produces the same events.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "host/config/config.h"
+
+namespace exproto::host {
+
+struct ConnMeta {
+  SockType socktype = SockType::tcp;
+  std::string peer_host;
+  uint32_t peer_port = 0;
+  std::string sock_host;
+  uint32_t sock_port = 0;
+  std::string cert_cn;
+  std::string cert_dn;
+};
+
+struct DeliveredMessage {
+  std::string node;
+  std::string id;
+  uint32_t qos = 0;
+  std::string from;
+  std::string topic;
+  std::string payload;
+  uint64_t timestamp_ms = 0;
+};
+
+namespace event {
+struct Opened { ConnMeta meta; };
+struct Bytes { std::string data; };
+struct Messages { std::vector<DeliveredMessage> messages; };
+struct KeepaliveTimeout {};
+struct Closed { std::string reason; };
+struct TimerFired { uint64_t timer_id; uint64_t tag; };
+struct CallDone { uint64_t request_id; int32_t kind; int32_t code; std::string message; };
+}  // namespace event
+
+using Event = std::variant<event::Opened, event::Bytes, event::Messages, event::KeepaliveTimeout, event::Closed,
+                           event::TimerFired, event::CallDone>;
+
+const char* event_name(const Event& e);
+
+}  // namespace exproto::host

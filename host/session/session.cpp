@@ -1,0 +1,355 @@
+#include "host/session/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "host/metrics/metrics.h"
+#include "host/session/call_sequencer.h"
+#include "host/session/worker_pool.h"
+#include "host/timers/timer_service.h"
+
+namespace exproto::host {
+
+namespace {
+// Events one session handles before yielding its pool thread to other sessions.
+constexpr int kBatch = 32;
+// How long a session the host closed waits for EMQX's OnSocketClosed (EMQX force-closes after 15 s).
+constexpr std::chrono::milliseconds kLinger{30000};
+
+exproto_type_str view(const std::string& s) { return exproto_type_str{s.data(), s.size()}; }
+}  // namespace
+
+std::shared_ptr<Session> Session::create(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec) {
+  auto s = std::make_shared<Session>(env, std::move(conn), std::move(codec));
+  std::weak_ptr<Session> weak = s;
+  s->calls_ = std::make_shared<CallSequencer>(
+      env.upstream, [weak](uint64_t id, int32_t kind, const UpstreamResult& r) {
+        if (auto self = weak.lock()) self->push(event::CallDone{id, kind, r.code, r.message});
+      });
+  return s;
+}
+
+Session::Session(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec)
+    : env_(env), conn_(std::move(conn)), codec_(std::move(codec)) {}
+
+Session::~Session() {
+  // A session dropped while the codec still holds state (host shutdown) still frees that state.
+  if (state_ != nullptr) codec_->hooks().on_session_close(state_, view(std::string("host:shutdown")));
+}
+
+void Session::push(Event ev, Ack ack) {
+  std::unique_lock lk(mu_);
+  if (phase_ == Phase::finished) {
+    lk.unlock();
+    if (ack) env_.metrics.late_events.inc();
+    return;  // `ack` answers OK as it goes out of scope
+  }
+  queue_.push_back(std::move(ev));
+  if (ack) {
+    if (over_limits_locked()) {
+      env_.metrics.backpressure_waits.inc();
+      deferred_acks_.push_back(std::move(ack));
+    }
+  }
+  if (!scheduled_) {
+    scheduled_ = true;
+    env_.pool.post([self = shared_from_this()] { self->run(); });
+  }
+  lk.unlock();
+  // `ack` (if not deferred) answers here, outside the lock.
+}
+
+bool Session::over_limits_locked() const {
+  const std::size_t calls_high_water = std::max<std::size_t>(1, env_.limits.max_pending_calls / 2);
+  return queue_.size() > env_.limits.max_queued_events || calls_->pending() >= calls_high_water;
+}
+
+std::vector<Ack> Session::take_releasable_acks_locked() {
+  std::vector<Ack> out;
+  if (!deferred_acks_.empty() && (phase_ == Phase::finished || !over_limits_locked())) out.swap(deferred_acks_);
+  return out;
+}
+
+void Session::run() {
+  for (int n = 0; n < kBatch; ++n) {
+    Event ev;
+    std::vector<Ack> release;
+    {
+      std::lock_guard lk(mu_);
+      if (queue_.empty()) break;
+      ev = std::move(queue_.front());
+      queue_.pop_front();
+      release = take_releasable_acks_locked();
+    }
+    release.clear();  // answers EMQX
+    process(ev);
+  }
+  std::vector<Ack> release;
+  std::unique_lock lk(mu_);
+  release = take_releasable_acks_locked();
+  if (!queue_.empty() && phase_ != Phase::finished) {
+    env_.pool.post([self = shared_from_this()] { self->run(); });
+  } else {
+    scheduled_ = false;
+    if (phase_ == Phase::finished) queue_.clear();
+  }
+  lk.unlock();
+}
+
+bool Session::in_hook() const { return hook_thread_.load() == std::this_thread::get_id(); }
+
+namespace {
+// Marks the current thread as running a hook of this session, for the host API's checks.
+class HookScope {
+ public:
+  explicit HookScope(std::atomic<std::thread::id>& slot) : slot_(slot) { slot_.store(std::this_thread::get_id()); }
+  ~HookScope() { slot_.store(std::thread::id{}); }
+  HookScope(const HookScope&) = delete;
+  HookScope& operator=(const HookScope&) = delete;
+
+ private:
+  std::atomic<std::thread::id>& slot_;
+};
+}  // namespace
+
+void Session::process(Event& ev) {
+  const Phase phase = phase_.load();
+  if (phase == Phase::finished) return;
+  if (auto* closed = std::get_if<event::Closed>(&ev)) {
+    on_closed(closed->reason);
+    return;
+  }
+  if (auto* opened = std::get_if<event::Opened>(&ev)) {
+    if (phase == Phase::opening) on_opened(*opened);
+    return;
+  }
+  if (auto* done = std::get_if<event::CallDone>(&ev)) {
+    on_call_done(*done);
+    return;
+  }
+  if (phase != Phase::open) {
+    // The codec side is gone (failed hook); EMQX is closing the conn. Internal events just vanish.
+    if (std::holds_alternative<event::Bytes>(ev) || std::holds_alternative<event::Messages>(ev) ||
+        std::holds_alternative<event::KeepaliveTimeout>(ev))
+      env_.metrics.late_events.inc();
+    return;
+  }
+  const auto& hooks = codec_->hooks();
+  HookScope scope(hook_thread_);
+  std::visit(
+      [&](auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, event::Bytes>) {
+          const exproto_type_bytes data{reinterpret_cast<const uint8_t*>(e.data.data()), e.data.size()};
+          check_status(hooks.on_session_bytes(state_, data), "on_session_bytes");
+        } else if constexpr (std::is_same_v<T, event::Messages>) {
+          std::vector<exproto_type_message> msgs;
+          msgs.reserve(e.messages.size());
+          for (const auto& m : e.messages) {
+            msgs.push_back(exproto_type_message{
+                sizeof(exproto_type_message), view(m.node), view(m.id), m.qos, view(m.from), view(m.topic),
+                exproto_type_bytes{reinterpret_cast<const uint8_t*>(m.payload.data()), m.payload.size()},
+                m.timestamp_ms});
+          }
+          check_status(hooks.on_session_messages(state_, msgs.data(), msgs.size()), "on_session_messages");
+        } else if constexpr (std::is_same_v<T, event::KeepaliveTimeout>) {
+          check_status(hooks.on_session_keepalive_timeout(state_), "on_session_keepalive_timeout");
+        } else if constexpr (std::is_same_v<T, event::TimerFired>) {
+          // A timer cancelled after it fired but before this event ran must stay silent.
+          if (timers_.erase(e.timer_id) == 0) return;
+          env_.metrics.timers_fired.inc();
+          check_status(hooks.on_session_timer(state_, e.timer_id, e.tag), "on_session_timer");
+        }
+      },
+      ev);
+}
+
+void Session::on_opened(event::Opened& e) {
+  const auto& m = e.meta;
+  const exproto_type_conninfo info{sizeof(exproto_type_conninfo),
+                                   static_cast<int32_t>(m.socktype),
+                                   view(m.peer_host),
+                                   m.peer_port,
+                                   view(m.sock_host),
+                                   m.sock_port,
+                                   view(m.cert_cn),
+                                   view(m.cert_dn)};
+  exproto_type_session_codec_ptr state = nullptr;
+  exproto_type_status st;
+  {
+    HookScope scope(hook_thread_);
+    st = codec_->hooks().on_session_open(codec_->handle(), this, view(conn_), &info, &state);
+  }
+  if (st != EXPROTO_STATUS_OK || state == nullptr) {
+    env_.metrics.codec_failures.inc();
+    spdlog::error("codec '{}' refused conn {} (on_session_open status {}); closing it", codec_->library().name(),
+                  conn_, st);
+    phase_ = Phase::codec_closed;
+    close_from_host("session open failed");
+    return;
+  }
+  state_ = state;
+  phase_ = Phase::open;
+  spdlog::debug("conn {} opened on codec '{}' (peer {}:{}, listener {}:{})", conn_, codec_->library().name(),
+                m.peer_host, m.peer_port, to_string(m.socktype), m.sock_port);
+}
+
+bool Session::check_status(exproto_type_status st, const char* hook) {
+  if (st == EXPROTO_STATUS_OK) return true;
+  env_.metrics.codec_failures.inc();
+  spdlog::warn("codec '{}' {} failed with status {} on conn {}; closing that connection", codec_->library().name(),
+               hook, st, conn_);
+  close_from_host(fmt::format("{} failed with status {}", hook, st));
+  return false;
+}
+
+void Session::close_from_host(const std::string& why) {
+  cancel_all_timers();
+  if (state_ != nullptr) {
+    HookScope scope(hook_thread_);
+    codec_->hooks().on_session_close(state_, view("host:" + why));
+    state_ = nullptr;
+  }
+  phase_ = Phase::codec_closed;
+  UpstreamCall close;
+  close.kind = EXPROTO_CALL_CLOSE;
+  close.conn = conn_;
+  env_.metrics.adapter_calls.inc();
+  calls_->push(next_request_id_++, std::move(close));
+  // If EMQX's OnSocketClosed is lost, do not keep the session forever.
+  std::weak_ptr<Session> weak = weak_from_this();
+  linger_timer_ = env_.timers.schedule(kLinger, [weak] {
+    if (auto self = weak.lock()) self->push(event::Closed{"host:linger_expired"});
+  });
+}
+
+void Session::on_closed(const std::string& reason) {
+  cancel_all_timers();
+  if (state_ != nullptr) {
+    HookScope scope(hook_thread_);
+    codec_->hooks().on_session_close(state_, view(reason));
+    state_ = nullptr;
+  }
+  spdlog::debug("conn {} closed: {}", conn_, reason);
+  finish();
+}
+
+void Session::on_call_done(event::CallDone& e) {
+  if (e.code >= EXPROTO_RESULT_HOST_UNAVAILABLE) {
+    env_.metrics.adapter_call_failures.inc();
+    spdlog::warn("conn {}: {} failed before EMQX answered (code {}): {}", conn_, call_kind_name(e.kind), e.code,
+                 e.message);
+  } else if (e.code != EXPROTO_RESULT_SUCCESS) {
+    env_.metrics.adapter_results_not_success.inc();
+    spdlog::debug("conn {}: {} answered code {} {}", conn_, call_kind_name(e.kind), e.code, e.message);
+  }
+  if (phase_ == Phase::open) {
+    const exproto_type_call_result r{sizeof(exproto_type_call_result), e.request_id, e.kind, e.code,
+                                     view(e.message)};
+    HookScope scope(hook_thread_);
+    if (!check_status(codec_->hooks().on_session_result(state_, &r), "on_session_result")) return;
+  }
+  if (e.code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE && phase_ != Phase::finished) {
+    // OnSocketClosed may never come (EMQX drops it when the process dies mid-call).
+    env_.metrics.conn_process_gone.inc();
+    calls_->drop_queued();
+    on_closed("host:conn_process_not_alive");
+  }
+}
+
+void Session::cancel_all_timers() {
+  for (const auto& [local, service] : timers_) env_.timers.cancel(service);
+  timers_.clear();
+  if (linger_timer_ != 0) env_.timers.cancel(std::exchange(linger_timer_, 0));
+}
+
+void Session::finish() {
+  cancel_all_timers();
+  std::vector<Ack> release;
+  {
+    std::lock_guard lk(mu_);
+    phase_ = Phase::finished;
+    release.swap(deferred_acks_);
+  }
+  env_.metrics.sessions_closed.inc();
+  env_.metrics.sessions_active.add(-1);
+  if (env_.on_finished) env_.on_finished(conn_);
+}
+
+// ---- host API targets -------------------------------------------------------------------------
+
+uint64_t Session::api_call(UpstreamCall call) {
+  const char* what = call_kind_name(call.kind);
+  if (!in_hook()) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::error("codec '{}' called {} for conn {} outside one of its hooks; refused", codec_->library().name(),
+                  what, conn_);
+    return 0;
+  }
+  if (phase_ != Phase::open) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::warn("codec '{}' called {} for conn {} while it is closing; refused", codec_->library().name(), what,
+                 conn_);
+    return 0;
+  }
+  if (call.qos > 2) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::warn("codec '{}' called {} with qos {} for conn {}; qos must be 0..2; refused",
+                 codec_->library().name(), what, call.qos, conn_);
+    return 0;
+  }
+  if (calls_->pending() >= env_.limits.max_pending_calls) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::warn("conn {}: {} refused, {} calls already pending (sessions.max_pending_calls)", conn_, what,
+                 env_.limits.max_pending_calls);
+    return 0;
+  }
+  call.conn = conn_;
+  const uint64_t id = next_request_id_++;
+  env_.metrics.adapter_calls.inc();
+  calls_->push(id, std::move(call));
+  return id;
+}
+
+uint64_t Session::api_timer_start(uint64_t delay_ms, uint64_t tag) {
+  if (!in_hook() || phase_ != Phase::open) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::warn("codec '{}' started a timer for conn {} outside a hook or while closing; refused",
+                 codec_->library().name(), conn_);
+    return 0;
+  }
+  if (timers_.size() >= env_.limits.max_timers) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::warn("conn {}: timer refused, {} timers already running (sessions.max_timers)", conn_,
+                 env_.limits.max_timers);
+    return 0;
+  }
+  const uint64_t id = next_timer_id_++;
+  std::weak_ptr<Session> weak = weak_from_this();
+  const uint64_t service_id = env_.timers.schedule(std::chrono::milliseconds(delay_ms), [weak, id, tag] {
+    if (auto self = weak.lock()) self->push(event::TimerFired{id, tag});
+  });
+  timers_.emplace(id, service_id);
+  return id;
+}
+
+bool Session::api_timer_cancel(uint64_t timer_id) {
+  if (!in_hook()) return false;
+  auto it = timers_.find(timer_id);
+  if (it == timers_.end()) return false;
+  env_.timers.cancel(it->second);
+  timers_.erase(it);
+  return true;
+}
+
+void Session::api_log(int32_t level, std::string_view msg) {
+  const auto lvl = level <= EXPROTO_LOG_TRACE   ? spdlog::level::trace
+                   : level == EXPROTO_LOG_DEBUG ? spdlog::level::debug
+                   : level == EXPROTO_LOG_INFO  ? spdlog::level::info
+                   : level == EXPROTO_LOG_WARN  ? spdlog::level::warn
+                                                : spdlog::level::err;
+  spdlog::log(lvl, "[{} {}] {}", codec_->library().name(), conn_, msg);
+}
+
+}  // namespace exproto::host

@@ -1,0 +1,92 @@
+// One device connection: its codec state, its FIFO of events and its ordered upstream calls.
+// Hooks run one at a time, in arrival order, on the worker pool (a strand: the session is posted
+// at most once at a time).
+#pragma once
+
+#include <exproto/codec_abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "host/registry/codec_instance.h"
+#include "host/session/ack.h"
+#include "host/session/event.h"
+#include "host/session/session_env.h"
+#include "host/upstream/upstream.h"
+
+namespace exproto::host {
+
+class CallSequencer;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  enum class Phase {
+    opening,       // Opened not processed yet
+    open,          // the codec holds state
+    codec_closed,  // the host ended the codec side; waiting for EMQX's OnSocketClosed
+    finished,      // gone; events are dropped
+  };
+
+  static std::shared_ptr<Session> create(const SessionEnv& env, std::string conn,
+                                         std::shared_ptr<CodecInstance> codec);
+  ~Session();
+
+  // Queues an event (any thread). `ack` is answered now, or later when the session is back under
+  // its limits (back-pressure towards EMQX).
+  void push(Event ev, Ack ack = {});
+
+  const std::string& conn() const { return conn_; }
+  const CodecInstance& codec() const { return *codec_; }
+  Phase phase() const { return phase_.load(); }
+
+  // Host API (exproto_host_api) targets. Valid only from inside a hook of this session.
+  uint64_t api_call(UpstreamCall call);
+  uint64_t api_timer_start(uint64_t delay_ms, uint64_t tag);
+  bool api_timer_cancel(uint64_t timer_id);
+  void api_log(int32_t level, std::string_view msg);
+
+  Session(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec);  // use create()
+
+ private:
+  void run();
+  void process(Event& ev);
+  void on_opened(event::Opened& e);
+  void on_closed(const std::string& reason);
+  void on_call_done(event::CallDone& e);
+  // Ends the codec side after a failure and asks EMQX to close the conn.
+  void close_from_host(const std::string& why);
+  void finish();
+  bool check_status(exproto_type_status st, const char* hook);
+  bool in_hook() const;
+  bool over_limits_locked() const;
+  void cancel_all_timers();
+  std::vector<Ack> take_releasable_acks_locked();
+
+  const SessionEnv& env_;
+  const std::string conn_;
+  const std::shared_ptr<CodecInstance> codec_;
+  std::shared_ptr<CallSequencer> calls_;
+
+  mutable std::mutex mu_;
+  std::deque<Event> queue_;
+  std::vector<Ack> deferred_acks_;
+  bool scheduled_ = false;
+  std::atomic<Phase> phase_{Phase::opening};
+
+  // Strand-only state (touched by hooks and run() only).
+  exproto_type_session_codec_ptr state_ = nullptr;
+  std::atomic<std::thread::id> hook_thread_{};
+  uint64_t next_request_id_ = 1;
+  uint64_t next_timer_id_ = 1;
+  std::unordered_map<uint64_t, uint64_t> timers_;  // session timer id -> TimerService id
+  uint64_t linger_timer_ = 0;
+};
+
+}  // namespace exproto::host
