@@ -33,14 +33,14 @@ constexpr auto kDenied = EXPROTO_RESULT_PERMISSION_DENY;
 
 TEST_SUITE("jsonframe") {
 
-TEST_CASE("descriptor names the codec") {
+TEST_CASE("jsonframe: descriptor names the codec") {
   FakeHost host;
   CodecLibrary lib{JSONFRAME_SO, host};
   CHECK(std::string(lib.descriptor().name) == "jsonframe");
   CHECK(std::string(lib.descriptor().version) == "1.0.0");
 }
 
-TEST_CASE("CONNECT authenticates with the device's clientinfo and answers CONNACK 0") {
+TEST_CASE("jsonframe: CONNECT authenticates with the device's clientinfo and answers CONNACK 0") {
   JsonFrame t;
   const auto frame =
       R"({"type":1,"password":"123456","clientinfo":{"proto_ver":"v0.1","proto_name":"demo","mountpoint":"deperated/","clientid":"test_client_1","username":"u1","extra":true}})";
@@ -61,7 +61,7 @@ TEST_CASE("CONNECT authenticates with the device's clientinfo and answers CONNAC
   CHECK_FALSE(t.s.close_requested());
 }
 
-TEST_CASE("CONNECT with clientinfo.keepalive starts the keepalive before CONNACK") {
+TEST_CASE("jsonframe: CONNECT with clientinfo.keepalive starts the keepalive before CONNACK") {
   JsonFrame t;
   REQUIRE(t.s.bytes(R"({"type":1,"password":"1","clientinfo":{"proto_name":"demo","keepalive":5,"clientid":"k"}})") ==
           kOk);
@@ -73,7 +73,7 @@ TEST_CASE("CONNECT with clientinfo.keepalive starts the keepalive before CONNACK
   CHECK(t.s.calls[2].data == R"({"type":2,"code":0})");
 }
 
-TEST_CASE("CONNECT with keepalive 0 starts no keepalive") {
+TEST_CASE("jsonframe: CONNECT with keepalive 0 starts no keepalive") {
   JsonFrame t;
   REQUIRE(t.s.bytes(R"({"type":1,"password":"","clientinfo":{"keepalive":0,"clientid":"k"}})") == kOk);
   REQUIRE(t.s.resolve_all() == kOk);
@@ -81,7 +81,7 @@ TEST_CASE("CONNECT with keepalive 0 starts no keepalive") {
   CHECK(t.s.take_sent() == R"({"type":2,"code":0})");
 }
 
-TEST_CASE("absent clientinfo fields are sent empty") {
+TEST_CASE("jsonframe: absent clientinfo fields are sent empty") {
   JsonFrame t;
   REQUIRE(t.s.bytes(R"({"type":1,"password":"","clientinfo":{}})") == kOk);
   const auto auth = t.s.calls_of(CallKind::authenticate);
@@ -90,7 +90,7 @@ TEST_CASE("absent clientinfo fields are sent empty") {
   CHECK(auth[0].proto_name.empty());
 }
 
-TEST_CASE("denied authentication answers CONNACK 1 and closes, later frames are ignored") {
+TEST_CASE("jsonframe: denied authentication answers CONNACK 1 and closes, later frames are ignored") {
   JsonFrame t;
   REQUIRE(t.s.bytes(R"({"type":1,"password":"bad","clientinfo":{"clientid":"c"}})") == kOk);
   REQUIRE(t.s.resolve_next(kDenied, "not_authorized") == kOk);
@@ -104,7 +104,7 @@ TEST_CASE("denied authentication answers CONNACK 1 and closes, later frames are 
   CHECK(t.s.calls.size() == before);
 }
 
-TEST_CASE("PUBLISH publishes and answers PUBACK 0, or PUBACK 1 when denied") {
+TEST_CASE("jsonframe: PUBLISH publishes and answers PUBACK 0, or PUBACK 1 when denied") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":3,"topic":"t/up","qos":1,"payload":"hello"})") == kOk);
@@ -122,7 +122,7 @@ TEST_CASE("PUBLISH publishes and answers PUBACK 0, or PUBACK 1 when denied") {
   CHECK_FALSE(t.s.close_requested());
 }
 
-TEST_CASE("RAW_PUBLISH uses RawPublish and answers PUBACK 0/1") {
+TEST_CASE("jsonframe: RAW_PUBLISH uses RawPublish and answers PUBACK 0/1") {
   JsonFrame t;
   REQUIRE(t.s.bytes(R"({"type":10,"topic":"t/raw","qos":2,"payload":"r"})") == kOk);
   const auto raws = t.s.calls_of(CallKind::raw_publish);
@@ -139,7 +139,7 @@ TEST_CASE("RAW_PUBLISH uses RawPublish and answers PUBACK 0/1") {
   CHECK(t.s.take_sent() == R"({"type":4,"code":1})");
 }
 
-TEST_CASE("SUBSCRIBE answers SUBACK 0/1") {
+TEST_CASE("jsonframe: SUBSCRIBE answers SUBACK 0/1") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":5,"topic":"t/dn","qos":1})") == kOk);
@@ -155,7 +155,7 @@ TEST_CASE("SUBSCRIBE answers SUBACK 0/1") {
   CHECK(t.s.take_sent() == R"({"type":6,"code":1})");
 }
 
-TEST_CASE("UNSUBSCRIBE answers UNSUBACK 0/1") {
+TEST_CASE("jsonframe: UNSUBSCRIBE answers UNSUBACK 0/1") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":7,"topic":"t/#"})") == kOk);
@@ -170,7 +170,7 @@ TEST_CASE("UNSUBSCRIBE answers UNSUBACK 0/1") {
   CHECK(t.s.take_sent() == R"({"type":8,"code":1})");
 }
 
-TEST_CASE("DISCONNECT closes without a reply and ignores what follows") {
+TEST_CASE("jsonframe: DISCONNECT closes without a reply and ignores what follows") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":9} {"type":5,"topic":"t","qos":0})") == kOk);
@@ -179,7 +179,7 @@ TEST_CASE("DISCONNECT closes without a reply and ignores what follows") {
   CHECK(t.s.calls_of(CallKind::subscribe).empty());
 }
 
-TEST_CASE("DISCONNECT waits for the replies owed to earlier frames") {
+TEST_CASE("jsonframe: DISCONNECT waits for the replies owed to earlier frames") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":3,"topic":"t","qos":0,"payload":"x"}{"type":9})") == kOk);
@@ -189,7 +189,7 @@ TEST_CASE("DISCONNECT waits for the replies owed to earlier frames") {
   CHECK(t.s.calls.back().kind == CallKind::close);
 }
 
-TEST_CASE("two frames in one chunk are both handled, replies in frame order") {
+TEST_CASE("jsonframe: two frames in one chunk are both handled, replies in frame order") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":3,"topic":"a","qos":0,"payload":"1"}{"type":5,"topic":"b","qos":0})") == kOk);
@@ -199,7 +199,7 @@ TEST_CASE("two frames in one chunk are both handled, replies in frame order") {
   CHECK(t.s.take_sent() == R"({"type":4,"code":0}{"type":6,"code":0})");
 }
 
-TEST_CASE("CONNECT and PUBLISH pipelined in one chunk keep EMQX call order and reply order") {
+TEST_CASE("jsonframe: CONNECT and PUBLISH pipelined in one chunk keep EMQX call order and reply order") {
   JsonFrame t;
   REQUIRE(t.s.bytes(R"({"type":1,"clientinfo":{"clientid":"c"},"password":""}{"type":3,"topic":"a","qos":0,"payload":"1"})") ==
           kOk);
@@ -210,7 +210,7 @@ TEST_CASE("CONNECT and PUBLISH pipelined in one chunk keep EMQX call order and r
   CHECK(t.s.take_sent() == R"({"type":2,"code":0}{"type":4,"code":0})");
 }
 
-TEST_CASE("one frame split over three chunks, cut inside a string and after an escape") {
+TEST_CASE("jsonframe: one frame split over three chunks, cut inside a string and after an escape") {
   JsonFrame t;
   t.connect();
   const std::string frame = R"({"type":3,"topic":"t/}{","qos":0,"payload":"a\"}b"})";
@@ -226,14 +226,14 @@ TEST_CASE("one frame split over three chunks, cut inside a string and after an e
   CHECK(pubs[0].payload == "a\"}b");
 }
 
-TEST_CASE("whitespace between and around frames is allowed") {
+TEST_CASE("jsonframe: whitespace between and around frames is allowed") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(" \r\n\t{ \"type\" : 7 , \"topic\" : \"x\" }\n\n  {\"type\":7,\"topic\":\"y\"}\r\n") == kOk);
   CHECK(t.s.calls_of(CallKind::unsubscribe).size() == 2);
 }
 
-TEST_CASE("escapes and unicode in device strings are decoded") {
+TEST_CASE("jsonframe: escapes and unicode in device strings are decoded") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.bytes(R"({"type":3,"topic":"t\/\u00e9\ud83d\ude00","qos":0,"payload":"q\"b\\n\nt\t0\u0000"})") == kOk);
@@ -243,7 +243,7 @@ TEST_CASE("escapes and unicode in device strings are decoded") {
   CHECK(pubs[0].payload == "q\"b\\n\nt\t0\0"s);
 }
 
-TEST_CASE("keepalive timeout sends DISCONNECT then closes") {
+TEST_CASE("jsonframe: keepalive timeout sends DISCONNECT then closes") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.keepalive_timeout() == kOk);
@@ -253,7 +253,7 @@ TEST_CASE("keepalive timeout sends DISCONNECT then closes") {
   CHECK(t.s.calls.back().kind == CallKind::close);
 }
 
-TEST_CASE("deliveries become one PUBLISH frame each, in order") {
+TEST_CASE("jsonframe: deliveries become one PUBLISH frame each, in order") {
   JsonFrame t;
   t.connect();
   REQUIRE(t.s.messages({{"t/dn", "echo", 0}, {"t/2", "two", 1}}) == kOk);
@@ -263,7 +263,7 @@ TEST_CASE("deliveries become one PUBLISH frame each, in order") {
   CHECK(sends[2].data == R"({"type":3,"topic":"t/2","qos":1,"payload":"two"})");
 }
 
-TEST_CASE("delivered strings are escaped as jiffy does") {
+TEST_CASE("jsonframe: delivered strings are escaped as jiffy does") {
   JsonFrame t;
   REQUIRE(t.s.messages({{"a/b", "q\"\\/\b\f\n\r\t\x01\x1f\x7f\xC3\xA9\xF0\x9F\x98\x80", 2}}) == kOk);
   CHECK(t.s.take_sent() ==
@@ -271,7 +271,7 @@ TEST_CASE("delivered strings are escaped as jiffy does") {
         "\xC3\xA9\xF0\x9F\x98\x80\"}");
 }
 
-TEST_CASE("invalid UTF-8 in a delivery is repaired as jiffy's force_utf8 does") {
+TEST_CASE("jsonframe: invalid UTF-8 in a delivery is repaired as jiffy's force_utf8 does") {
   JsonFrame t;
   SUBCASE("a stray byte and a truncated sequence each become U+FFFD") {
     REQUIRE(t.s.messages({{"t", "a\xFF" "b\xE2\x82" "c", 0}}) == kOk);
@@ -293,7 +293,7 @@ TEST_CASE("invalid UTF-8 in a delivery is repaired as jiffy's force_utf8 does") 
   }
 }
 
-TEST_CASE("a call the host refuses is answered with a failure code at once") {
+TEST_CASE("jsonframe: a call the host refuses is answered with a failure code at once") {
   JsonFrame t;
   t.connect();
   t.s.refuse_calls = true;
@@ -302,7 +302,7 @@ TEST_CASE("a call the host refuses is answered with a failure code at once") {
   CHECK(t.s.take_sent() == R"({"type":6,"code":1})");
 }
 
-TEST_CASE("malformed or invalid frames fail the connection with one precise log line") {
+TEST_CASE("jsonframe: malformed or invalid frames fail the connection with one precise log line") {
   struct Case {
     const char* bytes;
     const char* log;
@@ -342,7 +342,7 @@ TEST_CASE("malformed or invalid frames fail the connection with one precise log 
   }
 }
 
-TEST_CASE("a frame larger than max_frame_bytes fails with a limit status") {
+TEST_CASE("jsonframe: a frame larger than max_frame_bytes fails with a limit status") {
   JsonFrame t(R"({"max_frame_bytes":64})");
   SUBCASE("complete in one chunk") {
     const std::string big = R"({"type":3,"topic":"t","qos":0,"payload":")" + std::string(60, 'x') + "\"}";
@@ -358,20 +358,20 @@ TEST_CASE("a frame larger than max_frame_bytes fails with a limit status") {
   CHECK(t.s.calls.empty());
 }
 
-TEST_CASE("a frame of exactly max_frame_bytes is accepted") {
+TEST_CASE("jsonframe: a frame of exactly max_frame_bytes is accepted") {
   const std::string frame = R"({"type":7,"topic":"abcdef"})";
   JsonFrame t(R"({"max_frame_bytes":)" + std::to_string(frame.size()) + "}");
   CHECK(t.s.bytes(frame + frame) == kOk);
   CHECK(t.s.calls_of(CallKind::unsubscribe).size() == 2);
 }
 
-TEST_CASE("deeply nested frames are refused") {
+TEST_CASE("jsonframe: deeply nested frames are refused") {
   JsonFrame t;
   CHECK(t.s.bytes("{\"a\":" + std::string(100, '[')) == EXPROTO_STATUS_LIMIT);
   CHECK(t.s.logged("nested deeper than 64"));
 }
 
-TEST_CASE("config: valid forms are accepted") {
+TEST_CASE("jsonframe: config: valid forms are accepted") {
   FakeHost host;
   CodecLibrary lib{JSONFRAME_SO, host};
   for (const char* cfg : {"", "  ", "null", "{}", R"({"max_frame_bytes":16})", R"({"max_frame_bytes":67108864})"}) {
@@ -380,7 +380,7 @@ TEST_CASE("config: valid forms are accepted") {
   }
 }
 
-TEST_CASE("config: bad values refuse the codec with a clear reason") {
+TEST_CASE("jsonframe: config: bad values refuse the codec with a clear reason") {
   FakeHost host;
   CodecLibrary lib{JSONFRAME_SO, host};
   struct Case {
@@ -405,7 +405,7 @@ TEST_CASE("config: bad values refuse the codec with a clear reason") {
   }
 }
 
-TEST_CASE("sessions of one codec instance keep separate buffers") {
+TEST_CASE("jsonframe: sessions of one codec instance keep separate buffers") {
   JsonFrame t;
   FakeSession other{t.codec, "conn-2"};
   REQUIRE(t.s.bytes(R"({"type":7,)") == kOk);
