@@ -26,8 +26,14 @@ std::expected<std::shared_ptr<CodecInstance>, std::string> CodecInstance::create
   auto instance = std::make_shared<CodecInstance>(Key{}, std::move(library));
   const std::string& name = instance->library_->name();
   exproto_type_codec_codec_ptr handle = nullptr;
-  const exproto_type_status status = instance->hooks().on_codec_create(
-      api, instance.get(), exproto_type_str{config_json.data(), config_json.size()}, &handle);
+  exproto_type_status status = EXPROTO_STATUS_ERROR;
+  try {
+    status = instance->hooks().on_codec_create(api, instance.get(),
+                                               exproto_type_str{config_json.data(), config_json.size()}, &handle);
+  } catch (...) {
+    // Forbidden by the ABI; a codec that does it anyway fails creation instead of the host.
+    instance->log(EXPROTO_LOG_ERROR, "on_codec_create threw an exception");
+  }
 
   std::lock_guard lock(instance->mu_);
   instance->creating_ = false;

@@ -61,7 +61,15 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
     return std::unexpected(std::string("not a codec: no symbol ") + EXPROTO_CODEC_ENTRY_SYMBOL);
   }
   auto& entry = impl->library.get<EntryFn>(EXPROTO_CODEC_ENTRY_SYMBOL);
-  auto checked = check_descriptor(entry(api));
+  const exproto_codec_descriptor* raw = nullptr;
+  try {
+    raw = entry(api);
+  } catch (...) {
+    // The ABI forbids it, but a C++ codec built without the SDK can still throw; refuse the
+    // file rather than let it unwind through the loader.
+    return std::unexpected("the entry function threw an exception");
+  }
+  auto checked = check_descriptor(raw);
   if (!checked) return std::unexpected(checked.error());
 
   impl->descriptor = checked->hooks;

@@ -33,6 +33,16 @@ TEST_CASE("instance: a failing create reports the last WARN/ERROR line the codec
   CHECK(contains(lines, "info [codec create_fails] giving up"));
 }
 
+TEST_CASE("instance: an exception escaping on_codec_create fails the creation, not the host") {
+  ScratchDir work("instance-throw");
+  LogCapture capture;
+  auto lib = CodecLibrary::load(fixture("create_throws"), work.path(), host_api());
+  REQUIRE(lib.has_value());
+  auto instance = CodecInstance::create(*lib, host_api(), "{}");
+  REQUIRE_FALSE(instance.has_value());
+  CHECK(instance.error() == "codec 'create_throws' failed to create (status 1): on_codec_create threw an exception");
+}
+
 TEST_CASE("instance: a good create hands out the codec's handle and keeps the library alive") {
   ScratchDir work("instance-good");
   auto lib = CodecLibrary::load(fixture("good"), work.path(), host_api());
