@@ -150,9 +150,9 @@ std::optional<CodecInstance::Refusal> CodecInstance::refuse(const CodecLibrary& 
   return r;
 }
 
-FakeSession::FakeSession(const CodecInstance& codec, std::string conn)
+FakeSession::FakeSession(const CodecInstance& codec, std::string conn, exproto_type_socktype socktype)
     : codec_(codec), d_(codec.library().descriptor()) {
-  const exproto_type_conninfo info{sizeof(exproto_type_conninfo), EXPROTO_SOCK_TCP, {"127.0.0.1", 9}, 50000,
+  const exproto_type_conninfo info{sizeof(exproto_type_conninfo), socktype, {"127.0.0.1", 9}, 50000,
                                    {"127.0.0.1", 9}, 7993, {nullptr, 0}, {nullptr, 0}};
   const auto status = d_.on_session_open(codec.handle(), this, {conn.data(), conn.size()}, &info, &state_);
   REQUIRE(status == EXPROTO_STATUS_OK);

@@ -103,7 +103,8 @@ class CodecInstance {
 /// One device connection. Opens on construction, closes (on_session_close) on destruction.
 class FakeSession {
  public:
-  explicit FakeSession(const CodecInstance& codec, std::string conn = "conn-1");
+  explicit FakeSession(const CodecInstance& codec, std::string conn = "conn-1",
+                       exproto_type_socktype socktype = EXPROTO_SOCK_TCP);
   ~FakeSession();
   FakeSession(const FakeSession&) = delete;
   FakeSession& operator=(const FakeSession&) = delete;

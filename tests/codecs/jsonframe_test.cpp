@@ -417,4 +417,14 @@ TEST_CASE("jsonframe: sessions of one codec instance keep separate buffers") {
   CHECK(other.calls_of(CallKind::unsubscribe)[0].data == "o");
 }
 
+TEST_CASE("jsonframe: over UDP a datagram holds whole frames only") {
+  JsonFrame t;
+  FakeSession udp{t.codec, "udp-1", EXPROTO_SOCK_UDP};
+  REQUIRE(udp.bytes(R"({"type":7,"topic":"a"} {"type":7,"topic":"b"})" "\n") == kOk);
+  CHECK(udp.calls_of(CallKind::unsubscribe).size() == 2);
+  CHECK(udp.bytes(R"({"type":7,"topic":)") == EXPROTO_STATUS_INVALID_INPUT);
+  REQUIRE(udp.logs.size() == 1);
+  CHECK(udp.logged("datagram ends inside a frame (18 bytes)"));
+}
+
 }  // TEST_SUITE

@@ -381,4 +381,13 @@ TEST_CASE("line: two instances of the codec keep their own config") {
   CHECK_FALSE(b.close_requested());
 }
 
+TEST_CASE("line: over UDP the end of a datagram ends its line") {
+  Line t;
+  FakeSession udp{t.codec, "udp-1", EXPROTO_SOCK_UDP};
+  REQUIRE(udp.bytes("PING") == kOk);
+  REQUIRE(udp.bytes("PING\n") == kOk);
+  REQUIRE(udp.bytes("PING\nPI") == kOk);
+  CHECK(udp.take_sent() == "PONG\nPONG\nPONG\nERROR 400 unknown command \"PI\" (commands: CONNECT, SUB, UNSUB, PUB, PING, QUIT)\n");
+}
+
 }  // TEST_SUITE

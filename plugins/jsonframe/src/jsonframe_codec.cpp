@@ -17,8 +17,9 @@ class JsonFrameCodec final : public exproto::Codec {
   }
 
   std::unique_ptr<exproto::Session> open(exproto::SessionHost host, std::string_view /*conn*/,
-                                         const exproto::ConnInfo& /*info*/) override {
-    return std::make_unique<JsonFrameSession>(host, config_);
+                                         const exproto::ConnInfo& info) override {
+    const bool datagrams = info.socktype == exproto::SocketType::udp || info.socktype == exproto::SocketType::dtls;
+    return std::make_unique<JsonFrameSession>(host, config_, datagrams);
   }
 
  private:

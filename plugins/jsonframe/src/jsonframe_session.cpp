@@ -20,8 +20,8 @@ std::string byte_text(unsigned char b) {
 
 }  // namespace
 
-JsonFrameSession::JsonFrameSession(exproto::SessionHost host, const Config& config)
-    : exproto::Session(host), scanner_(config.max_frame_bytes) {}
+JsonFrameSession::JsonFrameSession(exproto::SessionHost host, const Config& config, bool datagrams)
+    : exproto::Session(host), scanner_(config.max_frame_bytes), datagrams_(datagrams) {}
 
 exproto::Status JsonFrameSession::on_bytes(std::span<const std::uint8_t> data) {
   if (input_done_) return exproto::kOk;
@@ -33,6 +33,12 @@ exproto::Status JsonFrameSession::on_bytes(std::span<const std::uint8_t> data) {
         dispatch(decode_device_frame(step.frame));
         break;
       case FrameScanner::Status::incomplete:
+        // A datagram is never continued by the next one (and may arrive out of order), so a
+        // frame cut at its end is lost, not pending.
+        if (datagrams_ && scanner_.buffered() > 0) {
+          throw exproto::Error(exproto::kInvalidInput, "bad frame: datagram ends inside a frame (" +
+                                                           std::to_string(scanner_.buffered()) + " bytes)");
+        }
         return exproto::kOk;
       case FrameScanner::Status::stray_byte:
         throw exproto::Error(exproto::kInvalidInput,

@@ -17,7 +17,8 @@ namespace jsonframe {
 
 class JsonFrameSession final : public exproto::Session {
  public:
-  JsonFrameSession(exproto::SessionHost host, const Config& config);
+  /// `datagrams`: each chunk is one UDP/DTLS datagram, which must hold whole frames only.
+  JsonFrameSession(exproto::SessionHost host, const Config& config, bool datagrams);
 
   exproto::Status on_bytes(std::span<const std::uint8_t> data) override;
   exproto::Status on_messages(std::span<const exproto::Message> messages) override;
@@ -42,6 +43,7 @@ class JsonFrameSession final : public exproto::Session {
   void close();
 
   FrameScanner scanner_;
+  bool datagrams_;
   std::deque<Pending> pending_;
   bool input_done_ = false;  // DISCONNECT seen: later bytes are ignored
   bool closed_ = false;      // Close requested: nothing more is sent

@@ -22,12 +22,18 @@ std::string without_cr(std::string_view text) {
 
 }  // namespace
 
-LineSession::LineSession(exproto::SessionHost host, const Config& config)
-    : exproto::Session(host), config_(config) {}
+LineSession::LineSession(exproto::SessionHost host, const Config& config, bool datagrams)
+    : exproto::Session(host), config_(config), datagrams_(datagrams) {}
 
 exproto::Status LineSession::on_bytes(std::span<const std::uint8_t> data) {
   if (input_done_) return exproto::kOk;
   input_.feed(data);
+  // `echo PING | nc -u` ends its datagram with a newline, a hand-made datagram may not; either
+  // way the datagram is the whole message.
+  if (datagrams_ && !data.empty() && data.back() != '\n') {
+    static constexpr std::uint8_t kNewline[] = {'\n'};
+    input_.feed(kNewline);
+  }
   pump();
   return exproto::kOk;
 }

@@ -18,7 +18,8 @@ namespace line {
 
 class LineSession final : public exproto::Session {
  public:
-  LineSession(exproto::SessionHost host, const Config& config);
+  /// `datagrams`: each chunk is one UDP/DTLS datagram, whose end also ends its last line.
+  LineSession(exproto::SessionHost host, const Config& config, bool datagrams);
 
   exproto::Status on_bytes(std::span<const std::uint8_t> data) override;
   exproto::Status on_messages(std::span<const exproto::Message> messages) override;
@@ -49,6 +50,7 @@ class LineSession final : public exproto::Session {
 
   const Config config_;
   LineBuffer input_;
+  bool datagrams_;
   std::deque<Pending> pending_;
   State state_ = State::idle;
   bool input_done_ = false;  // QUIT, an over-long line, or the socket is gone: ignore input
