@@ -99,6 +99,9 @@ void Session::run() {
 
 bool Session::in_hook() const { return hook_thread_.load() == std::this_thread::get_id(); }
 
+// on_session_open may already act (greet the device, start a timer).
+bool Session::accepts_calls() const { return phase_ == Phase::open || phase_ == Phase::opening; }
+
 namespace {
 // Marks the current thread as running a hook of this session, for the host API's checks.
 class HookScope {
@@ -287,7 +290,7 @@ uint64_t Session::api_call(UpstreamCall call) {
                   what, conn_);
     return 0;
   }
-  if (phase_ != Phase::open) {
+  if (!accepts_calls()) {
     env_.metrics.codec_refused_calls.inc();
     spdlog::warn("codec '{}' called {} for conn {} while it is closing; refused", codec_->library().name(), what,
                  conn_);
@@ -313,7 +316,7 @@ uint64_t Session::api_call(UpstreamCall call) {
 }
 
 uint64_t Session::api_timer_start(uint64_t delay_ms, uint64_t tag) {
-  if (!in_hook() || phase_ != Phase::open) {
+  if (!in_hook() || !accepts_calls()) {
     env_.metrics.codec_refused_calls.inc();
     spdlog::warn("codec '{}' started a timer for conn {} outside a hook or while closing; refused",
                  codec_->library().name(), conn_);

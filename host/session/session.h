@@ -65,6 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void finish();
   bool check_status(exproto_type_status st, const char* hook);
   bool in_hook() const;
+  bool accepts_calls() const;
   bool over_limits_locked() const;
   void cancel_all_timers();
   std::vector<Ack> take_releasable_acks_locked();
