@@ -35,8 +35,9 @@ struct AdapterCounts {
 
 class AdapterServer {
  public:
-  // bind like "127.0.0.1:0" (0 = any free port). Throws std::runtime_error if it cannot listen.
-  explicit AdapterServer(const std::string& bind);
+  // bind like "127.0.0.1:0" (0 = any free port); `threads` completion-queue threads answer
+  // calls. Throws std::runtime_error if it cannot listen.
+  explicit AdapterServer(const std::string& bind, int threads = 2);
   ~AdapterServer();
   AdapterServer(const AdapterServer&) = delete;
   AdapterServer& operator=(const AdapterServer&) = delete;
