@@ -29,6 +29,7 @@ struct Cli {
   bool json = false;
   int rounds = 0;  // 0: 1 for one handler, 3 for compare
   std::string adapter_bind;
+  int adapter_threads = 2;
   std::string host_bin = "build/host/exproto-host";
   std::string baseline_bin = next_to_self("exproto-bench-baseline").string();
   std::string plugins_dir = "build/plugins";
@@ -53,6 +54,8 @@ void add_options(CLI::App& app, Cli& cli) {
   app.add_option("--listener-port", cli.load.listener_port, "ConnInfo.sockname.port sent in OnSocketCreated")->capture_default_str();
   app.add_option("--adapter-bind", cli.adapter_bind,
                  "where the bench serves ConnectionAdapter (default 127.0.0.1:9100; --compare: a free port)");
+  app.add_option("--adapter-threads", cli.adapter_threads, "completion-queue threads answering adapter calls")
+      ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--host-bin", cli.host_bin, "exproto-host executable (--compare)")->capture_default_str();
   app.add_option("--baseline-bin", cli.baseline_bin, "baseline handler executable (--compare)")->capture_default_str();
   app.add_option("--plugins-dir", cli.plugins_dir, "codec folder for the host (--compare)")->capture_default_str();
@@ -87,7 +90,7 @@ int main(int argc, char** argv) {
 
   try {
     std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : cli.compare ? "127.0.0.1:0" : "127.0.0.1:9100";
-    AdapterServer adapter(bind);
+    AdapterServer adapter(bind, cli.adapter_threads);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
     std::vector<LoadResult> results;
     if (cli.compare) {
