@@ -1,0 +1,115 @@
+// exproto-devgw: run an EMQX ExProto gateway stand-in in a terminal.
+#include "control_server.hpp"
+#include "devgw/gateway.hpp"
+
+#include <CLI/CLI.hpp>
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+using namespace exproto::devgw;
+
+namespace {
+
+// Reads "pub <topic> <payload>" lines until `stop`; polls so the thread ends promptly.
+void read_stdin(Gateway& gateway, const std::atomic<bool>& stop) {
+  std::string pending;
+  char buffer[4096];
+  while (!stop) {
+    pollfd fd{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&fd, 1, 200) <= 0) continue;
+    const auto n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    if (n <= 0) return;  // stdin closed: keep serving devices, just without console input
+    pending.append(buffer, static_cast<std::size_t>(n));
+    for (auto eol = pending.find('\n'); eol != std::string::npos; eol = pending.find('\n')) {
+      const auto line = pending.substr(0, eol);
+      pending.erase(0, eol + 1);
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto command = parse_publish_command(line);
+      if (command) {
+        gateway.publish(command->topic, command->payload);
+      } else {
+        std::cerr << "stdin: " << command.error() << "\n";
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"exproto-devgw: a development stand-in for EMQX's ExProto gateway"};
+  Options options;
+  std::vector<std::string> listens;
+  std::string service = "unary", log_level = "info", auth_file, control;
+  std::int64_t idle_ms = options.idle_timeout.count(), check_ms = options.keepalive_check_interval.count(),
+               force_close_ms = options.force_close_timeout.count(), delay_ms = 0;
+
+  app.add_option("--handler", options.handler_address, "handler address (HOST:PORT or http://HOST:PORT)")
+      ->capture_default_str();
+  app.add_option("--adapter", options.adapter_bind, "ConnectionAdapter bind address")->capture_default_str();
+  app.add_option("--listen", listens, "device listener tcp:HOST:PORT or udp:HOST:PORT (repeatable)")->required();
+  app.add_option("--service", service, "handler service")
+      ->check(CLI::IsMember({"unary", "streaming"}))
+      ->capture_default_str();
+  app.add_option("--control", control, "text control port HOST:PORT (lines: PUB <topic> <payload>)");
+  app.add_option("--idle-timeout-ms", idle_ms, "EMQX idle_timeout")->capture_default_str();
+  app.add_option("--keepalive-check-ms", check_ms, "EMQX mqtt.keepalive_check_interval")->capture_default_str();
+  app.add_option("--keepalive-multiplier", options.keepalive_multiplier, "EMQX mqtt.keepalive_multiplier")
+      ->capture_default_str();
+  app.add_option("--force-close-ms", force_close_ms, "flush bound after a socket closes")->capture_default_str();
+  app.add_option("--socket-created-delay-ms", delay_ms, "streaming: delay each OnSocketCreated stream write");
+  app.add_option("--auth", auth_file, "JSON file: clients, users, deny_publish, deny_subscribe");
+  app.add_option("--node", options.node, "Erlang node name in conn ids")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  for (const auto& text : listens) {
+    auto spec = parse_listener(text);
+    if (!spec) {
+      std::cerr << "exproto-devgw: " << spec.error() << "\n";
+      return 2;
+    }
+    options.listeners.push_back(*spec);
+  }
+  if (!auth_file.empty()) {
+    auto policy = load_auth_policy(auth_file);
+    if (!policy) {
+      std::cerr << "exproto-devgw: " << policy.error() << "\n";
+      return 2;
+    }
+    options.auth = std::move(*policy);
+  }
+  if (!control.empty()) options.control_bind = control;
+  options.service = service == "streaming" ? HandlerService::streaming : HandlerService::unary;
+  options.idle_timeout = std::chrono::milliseconds(idle_ms);
+  options.keepalive_check_interval = std::chrono::milliseconds(check_ms);
+  options.force_close_timeout = std::chrono::milliseconds(force_close_ms);
+  options.socket_created_stream_delay = std::chrono::milliseconds(delay_ms);
+  options.log_level = spdlog::level::from_str(log_level);
+
+  // Block the stop signals before any thread exists so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto gateway = Gateway::start(std::move(options));
+  if (!gateway) {
+    std::cerr << "exproto-devgw: " << gateway.error() << "\n";
+    return 1;
+  }
+  std::atomic<bool> stopping{false};
+  std::thread console([&] { read_stdin(**gateway, stopping); });
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  stopping = true;
+  console.join();
+  (*gateway)->stop();
+  return 0;
+}
