@@ -40,6 +40,39 @@ TEST_CASE("keepalive timeout: OnTimerTimeout, then {shutdown,keepalive_timeout}"
   CHECK(evs.back().kind == EventKind::socket_closed);
 }
 
+TEST_CASE("after the device hangs up, queued events are flushed before OnSocketClosed") {
+  Rig rig;
+  TcpDevice dev(rig.gw->listener_port(0));
+  const auto conn = rig.conn_of(dev.local_port());
+  dev.write("SLOW 300\n");
+  REQUIRE(rig.handler.wait_for([&](const auto& evs) { return Rig::has(evs, EventKind::received_bytes, conn); }));
+  dev.write("after\n");  // queued behind the slow call
+  dev.close();
+  CHECK(rig.closed_reason(conn) == "{shutdown,tcp_closed}");
+  const auto evs = events_of(rig.handler, conn);
+  REQUIRE(evs.size() == 4);
+  CHECK(evs[2].bytes == "after\n");
+  CHECK(evs[3].kind == EventKind::socket_closed);
+}
+
+TEST_CASE("a handler stuck after the socket closed is cut off by force_close_timeout") {
+  auto options = test_options();
+  options.force_close_timeout = std::chrono::milliseconds(300);
+  Rig rig(options);
+  TcpDevice dev(rig.gw->listener_port(0));
+  const auto conn = rig.conn_of(dev.local_port());
+  dev.write("SLOW 1500\n");
+  REQUIRE(rig.handler.wait_for([&](const auto& evs) { return Rig::has(evs, EventKind::received_bytes, conn); }));
+  dev.write("queued\n");
+  const auto closed_at = std::chrono::steady_clock::now();
+  dev.close();
+  CHECK(rig.gw->wait_for_close(conn, 3s) == "{shutdown,tcp_closed}");
+  const auto took = std::chrono::steady_clock::now() - closed_at;
+  CHECK(took >= std::chrono::milliseconds(250));
+  CHECK(took < std::chrono::milliseconds(1200));  // long before the slow call returns
+  CHECK(rig.gw->live_connections() == 0);
+}
+
 TEST_CASE("idle_timeout closes a TCP conn that never sends a byte") {
   auto options = test_options();
   options.idle_timeout = std::chrono::milliseconds(300);

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace devgw_test {
 
@@ -67,6 +68,10 @@ struct TestHandler::Impl {
       std::getline(in >> std::ws, b);
       Reply reply;
       if (command == "FAIL") return false;
+      if (command == "SLOW") {  // a slow handler, as in "handler blocks after the socket closed"
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::stoul(a)));
+        continue;
+      }
       if (command == "AUTH") {
         reply = call_authenticate(conn, a, b, true, "");
       } else if (command == "PUB") {

@@ -5,6 +5,7 @@
 //   PUB <topic> <payload>        Publish qos 0        RAW <topic> <payload>  RawPublish
 //   SUB <filter>  / UNSUB <filter>                     KA <seconds>           StartTimer
 //   CLOSE                        Close (no answer)     FAIL                   handler answers UNIMPLEMENTED
+//   SLOW <ms>                    the handler takes that long to answer this event (no answer)
 // It also offers direct ConnectionAdapter calls for checking result codes.
 #pragma once
 

@@ -3,6 +3,8 @@
 #include "devgw/gateway.hpp"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <poll.h>
 #include <unistd.h>
 
@@ -92,12 +94,10 @@ int main(int argc, char** argv) {
   options.socket_created_stream_delay = std::chrono::milliseconds(delay_ms);
   options.log_level = spdlog::level::from_str(log_level);
 
-  // Block the stop signals before any thread exists so only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Asio's signal_set owns the handler (gRPC may already run threads, so masking is not enough).
+  boost::asio::io_context signals_io;
+  boost::asio::signal_set stop_signals(signals_io, SIGINT, SIGTERM);
+  stop_signals.async_wait([](const boost::system::error_code&, int) {});
 
   auto gateway = Gateway::start(std::move(options));
   if (!gateway) {
@@ -106,8 +106,7 @@ int main(int argc, char** argv) {
   }
   std::atomic<bool> stopping{false};
   std::thread console([&] { read_stdin(**gateway, stopping); });
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  signals_io.run();  // returns once SIGINT/SIGTERM arrived
   stopping = true;
   console.join();
   (*gateway)->stop();
