@@ -1,0 +1,30 @@
+// The jt808 codec instance: holds the validated route config and opens sessions.
+#include "config.hpp"
+#include "session.hpp"
+
+#include <exproto/codec.hpp>
+
+#include <memory>
+
+namespace jt808 {
+
+class Jt808Codec final : public exproto::Codec {
+ public:
+  Jt808Codec(exproto::CodecContext context, std::string_view config_json) : config_(parse_config(config_json)) {
+    context.log(exproto::LogLevel::info, "jt808 ready (up_topic=" + config_.up_topic.text() +
+                                             ", dn_topic=" + config_.dn_topic.text() +
+                                             ", keepalive=" + std::to_string(config_.keepalive_s) + "s)");
+  }
+
+  std::unique_ptr<exproto::Session> open(exproto::SessionHost host, std::string_view /*conn*/,
+                                         const exproto::ConnInfo& /*info*/) override {
+    return std::make_unique<Jt808Session>(host, config_);
+  }
+
+ private:
+  const Config config_;
+};
+
+}  // namespace jt808
+
+EXPROTO_CODEC(jt808::Jt808Codec, "jt808", "1.0.0", "exproto-host")

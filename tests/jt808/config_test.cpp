@@ -1,0 +1,48 @@
+// Config validation: defaults, every key, and refusals naming the bad key.
+#include "fake_host.h"
+
+#include <doctest/doctest.h>
+
+using namespace jt808test;
+
+TEST_CASE("jt808: config accepts empty, null and every documented key") {
+  FakeHost host;
+  CodecLibrary lib{JT808_SO, host};
+  for (const char* cfg : {"", "null", "{}",
+                          R"({"up_topic":"a/${phone}","dn_topic":"b/${clientid}","up_qos":2,"dn_qos":0,
+                              "auth":{"clientid":"${phone}","username":"u","password":"${code}","auth_code":"${license_number}",
+                                      "check_registered_code":true},
+                              "retry_interval_ms":1000,"max_retry_times":0,"message_queue_len":0,"max_inflight":1,
+                              "max_frame_bytes":2048,"max_pending_frames":4,
+                              "subpackage":{"reassemble":false,"max_sets":2,"max_bytes":4096,"timeout_ms":100,"request_missing":true},
+                              "keepalive":60,"ignore_unsupported_frames":false,"bit_order":"standard",
+                              "publish_control_messages":true})"}) {
+    CAPTURE(cfg);
+    CHECK_FALSE(CodecInstance::refuse(lib, cfg));
+  }
+}
+
+TEST_CASE("jt808: config refusals name the key") {
+  FakeHost host;
+  CodecLibrary lib{JT808_SO, host};
+  const std::pair<const char*, const char*> cases[] = {
+      {"[]", "must be an object"},
+      {"{", "not valid JSON"},
+      {R"({"bogus":1})", "\"bogus\" is not a known key"},
+      {R"({"auth":{"bogus":1}})", "\"auth.bogus\" is not a known key"},
+      {R"({"subpackage":{"max_sets":0}})", "\"subpackage.max_sets\" must be between"},
+      {R"({"up_topic":"x/${imei}"})", "unknown placeholder \"${imei}\""},
+      {R"({"auth":{"clientid":"${phone"}})", "unclosed"},
+      {R"({"up_qos":3})", "\"up_qos\" must be between 0 and 2"},
+      {R"({"keepalive":-1})", "must not be negative"},
+      {R"({"max_frame_bytes":100})", "\"max_frame_bytes\" must be between 1045"},
+      {R"({"bit_order":"msb"})", "must be \"emqx\" or \"standard\""},
+      {R"({"ignore_unsupported_frames":1})", "must be true or false"},
+  };
+  for (const auto& [cfg, reason] : cases) {
+    CAPTURE(cfg);
+    const auto r = CodecInstance::refuse(lib, cfg);
+    REQUIRE(r);
+    CHECK(r->reason.find(reason) != std::string::npos);
+  }
+}
