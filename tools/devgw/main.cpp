@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   options.force_close_timeout = std::chrono::milliseconds(force_close_ms);
   options.socket_created_stream_delay = std::chrono::milliseconds(delay_ms);
   options.log_level = spdlog::level::from_str(log_level);
+  options.keep_records = false;  // the log is the record here
 
   // Asio's signal_set owns the handler (gRPC may already run threads, so masking is not enough).
   boost::asio::io_context signals_io;

@@ -23,7 +23,7 @@ namespace exproto::devgw {
 namespace asio = boost::asio;
 
 struct Gateway::Impl {
-  explicit Impl(Options opts) : options(std::move(opts)) {
+  explicit Impl(Options opts) : options(std::move(opts)), journal(options.keep_records) {
     log = std::make_shared<spdlog::logger>(options.log_name, std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
     log->set_pattern("%H:%M:%S.%e [%n] %^%l%$ %v");
     log->set_level(options.log_level);

@@ -12,9 +12,12 @@ namespace exproto::devgw {
 
 class Journal {
  public:
-  /// Appends under the lock and wakes every waiter.
+  explicit Journal(bool enabled = true) : enabled_(enabled) {}
+
+  /// Appends under the lock and wakes every waiter (nothing when disabled).
   template <class Fn>
   void update(Fn&& fn) {
+    if (!enabled_) return;
     {
       std::lock_guard lock(mutex_);
       fn(records_);
@@ -33,6 +36,7 @@ class Journal {
   }
 
  private:
+  const bool enabled_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   Records records_;

@@ -83,6 +83,10 @@ struct Options {
 
   AuthPolicy auth;
 
+  /// Keep Records for snapshot()/wait_for(). Tests want them; a long interactive session does
+  /// not (they grow with every event).
+  bool keep_records = true;
+
   /// Erlang node name embedded in conn ids and delivered messages' `node`.
   std::string node = "devgw@127.0.0.1";
   /// Name of the spdlog logger (stdout); several gateways in one process stay distinguishable.
