@@ -89,62 +89,66 @@ void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> don
   const std::size_t idx = channels_.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % channels_.size();
   auto* api = channels_[idx]->stub->async();
   track(p);
+  Pending* call = p.get();
   // The callback owns `p` (and so the request/response) until gRPC is done with them.
-  auto finish = [this, p, done = std::move(done)](grpc::Status s) {
+  auto finish = [this, p = std::move(p), done = std::move(done)](grpc::Status s) mutable {
     done(to_result(s, p->resp));
+    // Freed here, before untrack() lets shutdown() drop the channels: a ClientContext that outlives
+    // them would release the last channel reference on a gRPC thread, which gRPC 1.51 aborts on.
+    p.reset();
     untrack();
   };
   switch (c.kind) {
     case EXPROTO_CALL_SEND:
-      p->send.set_conn(std::move(c.conn));
-      p->send.set_bytes(std::move(c.data));
-      api->Send(&p->ctx, &p->send, &p->resp, std::move(finish));
+      call->send.set_conn(std::move(c.conn));
+      call->send.set_bytes(std::move(c.data));
+      api->Send(&call->ctx, &call->send, &call->resp, std::move(finish));
       return;
     case EXPROTO_CALL_CLOSE:
-      p->close.set_conn(std::move(c.conn));
-      api->Close(&p->ctx, &p->close, &p->resp, std::move(finish));
+      call->close.set_conn(std::move(c.conn));
+      api->Close(&call->ctx, &call->close, &call->resp, std::move(finish));
       return;
     case EXPROTO_CALL_AUTHENTICATE: {
-      p->auth.set_conn(std::move(c.conn));
-      auto* ci = p->auth.mutable_clientinfo();  // always present: EMQX crashes on a missing clientinfo
+      call->auth.set_conn(std::move(c.conn));
+      auto* ci = call->auth.mutable_clientinfo();  // always present: EMQX crashes on a missing clientinfo
       ci->set_proto_name(std::move(c.clientinfo.proto_name));
       ci->set_proto_ver(std::move(c.clientinfo.proto_ver));
       ci->set_clientid(std::move(c.clientinfo.clientid));
       ci->set_username(std::move(c.clientinfo.username));
       ci->set_mountpoint(std::move(c.clientinfo.mountpoint));
-      p->auth.set_password(std::move(c.data));
-      api->Authenticate(&p->ctx, &p->auth, &p->resp, std::move(finish));
+      call->auth.set_password(std::move(c.data));
+      api->Authenticate(&call->ctx, &call->auth, &call->resp, std::move(finish));
       return;
     }
     case EXPROTO_CALL_START_KEEPALIVE:
-      p->timer.set_conn(std::move(c.conn));
-      p->timer.set_type(pb::KEEPALIVE);
-      p->timer.set_interval(c.interval_s);
-      api->StartTimer(&p->ctx, &p->timer, &p->resp, std::move(finish));
+      call->timer.set_conn(std::move(c.conn));
+      call->timer.set_type(pb::KEEPALIVE);
+      call->timer.set_interval(c.interval_s);
+      api->StartTimer(&call->ctx, &call->timer, &call->resp, std::move(finish));
       return;
     case EXPROTO_CALL_PUBLISH:
-      p->publish.set_conn(std::move(c.conn));
-      p->publish.set_topic(std::move(c.topic));
-      p->publish.set_qos(c.qos);
-      p->publish.set_payload(std::move(c.data));
-      api->Publish(&p->ctx, &p->publish, &p->resp, std::move(finish));
+      call->publish.set_conn(std::move(c.conn));
+      call->publish.set_topic(std::move(c.topic));
+      call->publish.set_qos(c.qos);
+      call->publish.set_payload(std::move(c.data));
+      api->Publish(&call->ctx, &call->publish, &call->resp, std::move(finish));
       return;
     case EXPROTO_CALL_RAW_PUBLISH:
-      p->raw_publish.set_topic(std::move(c.topic));
-      p->raw_publish.set_qos(c.qos);
-      p->raw_publish.set_payload(std::move(c.data));
-      api->RawPublish(&p->ctx, &p->raw_publish, &p->resp, std::move(finish));
+      call->raw_publish.set_topic(std::move(c.topic));
+      call->raw_publish.set_qos(c.qos);
+      call->raw_publish.set_payload(std::move(c.data));
+      api->RawPublish(&call->ctx, &call->raw_publish, &call->resp, std::move(finish));
       return;
     case EXPROTO_CALL_SUBSCRIBE:
-      p->subscribe.set_conn(std::move(c.conn));
-      p->subscribe.set_topic(std::move(c.topic));
-      p->subscribe.set_qos(c.qos);
-      api->Subscribe(&p->ctx, &p->subscribe, &p->resp, std::move(finish));
+      call->subscribe.set_conn(std::move(c.conn));
+      call->subscribe.set_topic(std::move(c.topic));
+      call->subscribe.set_qos(c.qos);
+      api->Subscribe(&call->ctx, &call->subscribe, &call->resp, std::move(finish));
       return;
     case EXPROTO_CALL_UNSUBSCRIBE:
-      p->unsubscribe.set_conn(std::move(c.conn));
-      p->unsubscribe.set_topic(std::move(c.topic));
-      api->Unsubscribe(&p->ctx, &p->unsubscribe, &p->resp, std::move(finish));
+      call->unsubscribe.set_conn(std::move(c.conn));
+      call->unsubscribe.set_topic(std::move(c.topic));
+      api->Unsubscribe(&call->ctx, &call->unsubscribe, &call->resp, std::move(finish));
       return;
   }
   finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown call kind"));
