@@ -222,3 +222,12 @@ TEST_CASE("jt808: downlink payload parsing") {
   CHECK_THROWS_AS(parse_downlink(R"({"body":{}})"), BodyError);
   CHECK_THROWS_AS(parse_downlink(R"({"header":{"msg_id":70000}})"), BodyError);
 }
+
+TEST_CASE("jt808: a repeated location item overwrites the earlier one, whatever its form") {
+  const BodyContext ctx{};
+  // 0x02 first with an odd length (generic form "2"), then with its real length (fuel_meter).
+  const auto j = decode_body(0x0200, unhex_bytes(std::string(kLoc) + " 02 01 01 02 02 0032"), ctx);
+  CHECK(j["extra"] == Json::parse(R"({"fuel_meter":50})"));
+  const auto k = decode_body(0x0200, unhex_bytes(std::string(kLoc) + " 02 02 0032 02 01 01"), ctx);
+  CHECK(k["extra"] == Json::parse(R"({"2":"AQ=="})"));
+}

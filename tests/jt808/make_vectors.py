@@ -62,5 +62,6 @@ vectors = {
     "heartbeat13": frame(0x0002, P13, 4, b""),
     "heartbeat_ack13": frame(0x8001, P13, 3, bytes.fromhex("0004000200")),
 }
-for name, hexstr in vectors.items():
-    print(f'{name} = "{hexstr}"')
+if __name__ == "__main__":
+    for name, hexstr in vectors.items():
+        print(f'{name} = "{hexstr}"')

@@ -124,6 +124,7 @@ Json decode_extra(Reader& r, const BodyContext& ctx) {
   Json extra = Json::object();
   Json custom = Json::object();
   std::optional<std::string> e0;
+  std::map<std::uint8_t, std::string> key_of;
   while (!r.done()) {
     const auto id = r.u8();
     const auto len = r.u8();
@@ -135,7 +136,12 @@ Json decode_extra(Reader& r, const BodyContext& ctx) {
     } else {
       bool known = false;
       auto v = decode_item(id, value, ctx, known);
-      extra[known ? item_name(id) : std::to_string(id)] = std::move(v);  // repeated ids overwrite, as EMQX
+      // A repeated id overwrites the earlier one, as in EMQX, also when the two lengths put them
+      // under different keys (named vs. generic form).
+      auto& key = key_of[id];
+      if (!key.empty()) extra.erase(key);
+      key = known ? item_name(id) : std::to_string(id);
+      extra[key] = std::move(v);
     }
   }
   if (!custom.empty()) {

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the jt808 fuzzers (corpus/frame, corpus/session) from the frame
+vectors of make_vectors.py. Run from tests/jt808; the output is committed."""
+import json
+import os
+
+import make_vectors as mv
+
+V = {k: bytes.fromhex(v) for k, v in mv.vectors.items()}
+
+
+def write(folder, name, data):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+# Frame fuzzer: first byte is the split position; the rest is the stream.
+for name in ["register13", "auth19", "location13", "location19", "escaped13", "pkg1_13", "text19"]:
+    write("corpus/frame", name, bytes([7]) + V[name])
+write("corpus/frame", "garbage_and_shared_flags", b"\x03xyz" + V["auth13"] + V["heartbeat13"][1:])
+
+# Session fuzzer: mode byte (bit 7: log in first; low bits: config), then events
+# 0 = bytes (len, data), 2 = resolve next (code), 3 = fire timer (index), 4 = downlink (len, json).
+def chunk(op, data):
+    assert len(data) < 255
+    return bytes([op, len(data)]) + data
+
+
+def downlink(msg_id, body):
+    return json.dumps({"header": {"msg_id": msg_id}, "body": body}).encode()
+
+
+write("corpus/session", "register_auth", bytes([0]) + chunk(0, V["register13"]) + chunk(0, V["auth13"]) +
+      bytes([2, 0, 2, 0, 2, 0]) + chunk(0, V["location13"]))
+write("corpus/session", "downlink_retry", bytes([0x80]) + chunk(4, downlink(0x8300, {"flag": 1, "text": "hi"})) +
+      bytes([3, 0, 3, 0]) + chunk(0, V["text_ack13"]))
+write("corpus/session", "subpackages", bytes([0x82]) + chunk(0, V["pkg1_13"]) + bytes([3, 0]) +
+      chunk(0, V["pkg2_13"]) + chunk(0, V["pkg1_13"]))
+write("corpus/session", "params", bytes([0x81]) +
+      chunk(4, downlink(0x8103, {"params": [{"id": 1, "value": 30}, {"id": 19, "value": "h"}]})) +
+      chunk(4, downlink(0x8104, {})) + chunk(4, downlink(0x8900, {"type": 1, "data": "AQID"})))
+write("corpus/session", "v2019", bytes([3]) + chunk(0, V["register19"]) + chunk(0, V["auth19"]) +
+      bytes([5, 0]) + chunk(0, V["location19"]))
