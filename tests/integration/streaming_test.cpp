@@ -31,7 +31,7 @@ TEST_CASE("streaming: bytes that overtake OnSocketCreated are held and replayed 
   CHECK(s.host().metrics().unknown_conn_events.get() == 0);
 }
 
-TEST_CASE("streaming: many devices share the service without a thread per stream") {
+TEST_CASE("streaming: 40 devices at once over never-ending streams") {
   Stack s({.service = devgw::HandlerService::streaming});
   std::vector<std::unique_ptr<TcpClient>> devs;
   for (int i = 0; i < 40; ++i) {
