@@ -588,3 +588,16 @@ TEST_CASE("jt808: keepalive timeout stops input handling") {
   REQUIRE(t.in(vec::heartbeat13) == kOk);
   CHECK(t.out().empty());
 }
+
+TEST_CASE("jt808: without host timers downlinks and packages are not kept") {
+  Rig t;
+  t.login13();
+  t.s.refuse_calls = true;  // also refuses timers
+  REQUIRE(t.s.messages({{kDn13, text_command()}}) == kOk);
+  CHECK(t.s.logged("not tracked"));
+  REQUIRE(t.in(vec::pkg1_13) == kOk);
+  CHECK(t.s.logged("no timer available"));
+  t.s.refuse_calls = false;
+  REQUIRE(t.s.messages({{kDn13, text_command()}}) == kOk);
+  CHECK(t.s.active_timers().size() == 1);
+}

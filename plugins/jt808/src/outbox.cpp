@@ -62,6 +62,11 @@ void Outbox::start(OutgoingMessage msg) {
   for (const auto& f : e.msg.frames) port_.send(f);
   ++counters_.sent;
   e.timer_id = port_.start_timer(kTagKind | e.key);
+  if (e.timer_id == 0) {
+    // Without a timer the entry could never be retried nor given up and would hold its slot.
+    port_.log("no retry timer available; downlink msg_id=" + std::to_string(e.msg.msg_id) + " is not tracked");
+    return;
+  }
   inflight_.push_back(std::move(e));
 }
 
@@ -110,6 +115,11 @@ void Outbox::on_timer(std::uint64_t key) {
   }
   ++counters_.retransmitted;
   it->timer_id = port_.start_timer(kTagKind | it->key);
+  if (it->timer_id == 0) {
+    port_.log("no retry timer available; downlink msg_id=" + std::to_string(it->msg.msg_id) + " is not tracked");
+    inflight_.erase(it);
+    promote();
+  }
 }
 
 bool Outbox::in_flight(std::uint16_t msg_id) const {

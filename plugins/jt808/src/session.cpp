@@ -138,8 +138,14 @@ void Jt808Session::on_subpackage(const Header& h, std::span<const std::uint8_t> 
       return;
     case Kind::incomplete:
       if (out.started) {
-        if (const auto id = host().timer_start(config_.subpackage.timeout_ms, kReassemblyTag | out.set_id); id != 0) {
+        const auto id = host().timer_start(config_.subpackage.timeout_ms, kReassemblyTag | out.set_id);
+        if (id != 0) {
           reassembler_.set_timer(out.set_id, id);
+        } else {
+          // A set that can never expire would hold its slot until the connection ends.
+          reassembler_.expire(out.set_id);
+          ++counters_.package_dropped;
+          warn("no timer available for an incomplete message; package dropped");
         }
       }
       return;
