@@ -1,0 +1,80 @@
+# Install layout and Debian packages, one per component (`cpack -G DEB` in the build folder):
+#
+#   component    package                  contents
+#   host         exproto-host             bin/exproto-host, the shipped codecs in
+#                                         lib/exproto-host/plugins, example configs;
+#                                         Provides exproto-host-abi-<major>
+#   sdk          exproto-plugin-api-dev   include/exproto (C header + C++ SDK),
+#                                         lib/cmake/exproto-plugin-api, bin/exproto-codec-check
+#   codec-jt808  exproto-codec-jt808      the jt808 codec alone (only when plugins/jt808 exists);
+#                                         Depends exproto-host-abi-<major>
+#
+# A codec package depends on the virtual ABI package, not on a host version: any host of the same
+# ABI major loads it (codec_abi.h's compatibility policy), and a host of another major cannot be
+# installed alongside it by accident.
+include("${PROJECT_SOURCE_DIR}/plugin_api/cmake/exproto-codec.cmake")  # EXPROTO_CODEC_INSTALL_DIR
+
+file(STRINGS "${PROJECT_SOURCE_DIR}/plugin_api/include/exproto/codec_abi.h" _abi_major_line
+  REGEX "^#define EXPROTO_ABI_MAJOR [0-9]+")
+string(REGEX REPLACE ".* ([0-9]+)$" "\\1" EXPROTO_ABI_MAJOR "${_abi_major_line}")
+set(_abi_package "exproto-host-abi-${EXPROTO_ABI_MAJOR}")
+
+# ---- host: the shipped codecs and a ready-to-edit configuration beside the binary ----
+foreach(_codec line jsonframe)
+  if(TARGET ${_codec})
+    install(TARGETS ${_codec} LIBRARY DESTINATION "${EXPROTO_CODEC_INSTALL_DIR}" COMPONENT host)
+  endif()
+endforeach()
+set(_examples "${CMAKE_INSTALL_DATADIR}/exproto-host/examples")
+file(GLOB _configs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/config/*.json")
+install(FILES ${_configs} DESTINATION "${_examples}" COMPONENT host)
+# The examples point at the build tree's plugins folder; this one points at the installed one,
+# computed at install time because only then is the final prefix known (--prefix, or /usr in CPack).
+install(CODE "
+  file(READ \"${PROJECT_SOURCE_DIR}/config/dev-line.json\" _text)
+  string(REPLACE \"\\\"build/plugins\\\"\" \"\\\"\${CMAKE_INSTALL_PREFIX}/${EXPROTO_CODEC_INSTALL_DIR}\\\"\" _text \"\${_text}\")
+  file(WRITE \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_examples}/exproto-host.json\" \"\${_text}\")
+  message(STATUS \"Installing: \$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_examples}/exproto-host.json\")
+" COMPONENT host)
+
+# ---- codec-jt808: the per-codec package example ----
+set(_components host sdk)
+if(TARGET jt808)
+  install(TARGETS jt808 LIBRARY DESTINATION "${EXPROTO_CODEC_INSTALL_DIR}" COMPONENT codec-jt808)
+  list(APPEND _components codec-jt808)
+endif()
+
+# ---- CPack ----
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME exproto-host)
+set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_PACKAGE_VENDOR "exproto-host project")
+set(CPACK_PACKAGE_CONTACT "exproto-host maintainers <exproto-host@example.invalid>")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_COMPONENTS_ALL ${_components})  # everything else (tests, tools) never ships
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # gRPC, protobuf, spdlog… from the Debian archive
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+
+set(CPACK_DEBIAN_HOST_PACKAGE_NAME exproto-host)
+set(CPACK_DEBIAN_HOST_PACKAGE_PROVIDES "${_abi_package}")
+# First line: the summary; the rest: the long description (CPack indents it). No package-wide
+# CPACK_PACKAGE_DESCRIPTION_SUMMARY: CPackDeb would put it in front of every one of these.
+set(CPACK_DEBIAN_HOST_DESCRIPTION "EMQX ExProto handler with pluggable protocol codecs
+exproto-host serves EMQX's ExProto gateway and loads device protocol codecs
+from /usr/${EXPROTO_CODEC_INSTALL_DIR}. Ships the line and jsonframe codecs.")
+
+set(CPACK_DEBIAN_SDK_PACKAGE_NAME exproto-plugin-api-dev)
+set(CPACK_DEBIAN_SDK_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_SDK_PACKAGE_RECOMMENDS "cmake (>= 3.20), g++")
+set(CPACK_DEBIAN_SDK_DESCRIPTION "exproto-host codec SDK: C ABI header, C++ SDK, CMake package, checker
+Build codecs out of tree with find_package(exproto-plugin-api 1) and
+exproto_add_codec(); check them with exproto-codec-check.")
+
+set(CPACK_DEBIAN_CODEC-JT808_PACKAGE_NAME exproto-codec-jt808)
+set(CPACK_DEBIAN_CODEC-JT808_PACKAGE_DEPENDS "${_abi_package}")
+set(CPACK_DEBIAN_CODEC-JT808_DESCRIPTION "JT/T 808 codec for exproto-host
+Installs jt808.so into exproto-host's plugins folder.")
+
+include(CPack)
