@@ -601,3 +601,31 @@ TEST_CASE("jt808: without host timers downlinks and packages are not kept") {
   REQUIRE(t.s.messages({{kDn13, text_command()}}) == kOk);
   CHECK(t.s.active_timers().size() == 1);
 }
+
+TEST_CASE("jt808: 0x0702 answers a pending 0x8702, otherwise gets 0x8001; 0x0805 answers 0x8801 by seq") {
+  Rig t;
+  t.login13();
+  const auto frame = [](std::uint16_t id, std::uint16_t sn, std::string_view body_hex) {
+    return jt808::as_string(jt808::frame_bytes(jt808::serialize_message(
+        jt808::Header{id, 0, 0, jt808::Version::v2013, 1, "013800138000", sn}, unhex_bytes(body_hex))));
+  };
+  REQUIRE(t.s.bytes(frame(0x0702, 10, "02 231122031500")) == kOk);
+  auto sent = decode(t.s.take_sent());
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].body == Json::parse(R"({"seq":10,"id":1794,"result":0})"));
+  REQUIRE(t.s.messages({{kDn13, R"({"header":{"msg_id":34562}})"},
+                         {kDn13, R"({"header":{"msg_id":34817},"body":{"channel_id":1,"command":1,"period":0,"save":0,)"
+                                 R"("resolution":1,"quality":1,"bright":1,"contrast":1,"saturate":1,"chromaticity":1}})"}}) == kOk);
+  sent = decode(t.s.take_sent());
+  REQUIRE(sent.size() == 2);
+  CHECK(t.s.active_timers().size() == 2);
+  REQUIRE(t.s.bytes(frame(0x0702, 11, "02 231122031500")) == kOk);
+  CHECK(t.out().empty());  // the 0x8702 was pending: no 0x8001
+  CHECK(t.s.active_timers().size() == 1);
+  jt808::Writer w;
+  w.u16(sent[1].header.msg_sn);
+  w.u8(1);
+  REQUIRE(t.s.bytes(frame(0x0805, 12, hex(std::string_view(reinterpret_cast<const char*>(w.bytes().data()), w.size())))) == kOk);
+  CHECK(t.s.active_timers().empty());
+  CHECK(t.publishes().size() == 3);
+}

@@ -1,5 +1,6 @@
 // Message bodies <-> EMQX's JSON body objects. Each family file (body_general, body_register,
-// body_params, body_location, body_data) provides a table of codecs; body_table looks them up.
+// body_params, body_location, body_data, body_vehicle, body_media, body_interaction) provides a
+// table of codecs; body_table looks them up.
 // Every codec works in both directions, so uplinks can be encoded (tests, simulators) and
 // downlinks decoded (tests), and every type round-trips.
 #pragma once
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -41,6 +43,12 @@ std::span<const BodyCodec> register_bodies();
 std::span<const BodyCodec> param_bodies();
 std::span<const BodyCodec> location_bodies();
 std::span<const BodyCodec> data_bodies();
+std::span<const BodyCodec> vehicle_bodies();
+std::span<const BodyCodec> media_bodies();
+std::span<const BodyCodec> interaction_bodies();
+
+/// Every family, for lookups and coverage checks.
+std::array<std::span<const BodyCodec>, 8> all_bodies();
 
 /// The codec for a message id, or nullptr when this codec does not know its layout.
 const BodyCodec* find_body(std::uint16_t msg_id);

@@ -5,10 +5,13 @@
 
 namespace jt808 {
 
+std::array<std::span<const BodyCodec>, 8> all_bodies() {
+  return {general_bodies(), register_bodies(),  param_bodies(), location_bodies(),
+          data_bodies(),    vehicle_bodies(),   media_bodies(), interaction_bodies()};
+}
+
 const BodyCodec* find_body(std::uint16_t msg_id) {
-  const std::array<std::span<const BodyCodec>, 5> families{general_bodies(), register_bodies(), param_bodies(),
-                                                           location_bodies(), data_bodies()};
-  for (const auto family : families) {
+  for (const auto family : all_bodies()) {
     for (const auto& c : family) {
       if (c.msg_id == msg_id) return &c;
     }
