@@ -1,22 +1,27 @@
 // exproto-host: the ExProto handler EMQX calls, with protocol codecs loaded from a folder.
+//   exproto-host -c config.json [--check]         run (SIGHUP re-reads the routes, SIGINT/SIGTERM stop)
+//   exproto-host ctl [--admin ADDR] <command>      talk to a running host's admin endpoint
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>
 
+#include "host/admin/ctl.h"
 #include "host/app/app.h"
 #include "host/config/config.h"
 #include "host/log/logging.h"
 
 namespace {
 
-// Blocks the stop signals in every thread (the mask is inherited), so that only sigwait sees them.
-sigset_t stop_signals() {
+// Blocks the signals the main thread waits for in every thread (the mask is inherited), so that
+// only sigwait sees them.
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
@@ -27,9 +32,20 @@ int main(int argc, char** argv) {
   CLI::App cli{"exproto-host: EMQX ExProto handler with pluggable protocol codecs"};
   std::string config_file;
   bool check_only = false;
-  cli.add_option("-c,--config", config_file, "JSON configuration file")->required();
+  cli.add_option("-c,--config", config_file, "JSON configuration file");
   cli.add_flag("--check", check_only, "validate the configuration and load the codecs, then exit");
+  auto* ctl = cli.add_subcommand("ctl", "control a running host through its admin endpoint (config admin.bind)");
+  std::string admin_address = "127.0.0.1:9002";
+  std::vector<std::string> command;
+  ctl->add_option("--admin", admin_address, "admin endpoint host:port")->capture_default_str();
+  ctl->add_option("command", command, "status | metrics | reload <codec> | rollback <codec>")->required();
   CLI11_PARSE(cli, argc, argv);
+
+  if (ctl->parsed()) return exproto::host::run_ctl(admin_address, command);
+  if (config_file.empty()) {
+    std::fprintf(stderr, "exproto-host: --config is required (or use the ctl command)\n");
+    return 2;
+  }
 
   auto config = exproto::host::load_config(config_file);
   if (!config) {
@@ -40,7 +56,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "exproto-host: %s: %s\n", config_file.c_str(), ok.error().c_str());
     return 2;
   }
-  const sigset_t signals = stop_signals();
+  const sigset_t signals = handled_signals();
   auto app = exproto::host::App::start(*config);
   if (!app) {
     spdlog::critical("cannot start: {}", app.error());
@@ -50,9 +66,26 @@ int main(int argc, char** argv) {
     spdlog::info("configuration and codecs OK");
     return 0;
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("signal {} received; stopping", sig);
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) {
+      spdlog::info("signal {} received; stopping", sig);
+      break;
+    }
+    // Routes (and their codec configs) apply to new connections; the other sections need a restart.
+    auto fresh = exproto::host::load_config(config_file);
+    if (!fresh) {
+      spdlog::error("SIGHUP: {}; keeping the running configuration", fresh.error());
+      continue;
+    }
+    auto applied = (*app)->apply_routes(fresh->routes);
+    if (applied) {
+      spdlog::info("SIGHUP: {}", *applied);
+    } else {
+      spdlog::error("SIGHUP: {}; keeping the running routes", applied.error());
+    }
+  }
   app->reset();
   spdlog::info("stopped");
   return 0;

@@ -6,11 +6,14 @@
 #include <optional>
 
 #include "host/adapter/adapter_client.h"
+#include "host/admin/admin_service.h"
 #include "host/app/private_dir.h"
 #include "host/handler/stream_service.h"
 #include "host/handler/unary_service.h"
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_registry.h"
+#include "host/reload/plugin_watcher.h"
+#include "host/reload/reloader.h"
 #include "host/session/dispatcher.h"
 #include "host/session/host_api.h"
 #include "host/session/worker_pool.h"
@@ -33,8 +36,18 @@ struct App::Parts {
   std::unique_ptr<StreamService> streaming;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  std::unique_ptr<Reloader> reloader;
+  std::unique_ptr<PluginWatcher> watcher;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<grpc::Server> admin_server;
+  int admin_port = 0;
 
   ~Parts() {
+    if (admin_server) admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    admin_server.reset();
+    admin.reset();
+    watcher.reset();   // no more reloads queued
+    reloader.reset();  // control thread done; generations in use go with their sessions
     if (server) server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));  // no new events
     if (adapter) adapter->shutdown();  // in-flight calls answered (cancelled); new ones fail at once
     if (timers) timers->stop();        // nothing fires into sessions any more
@@ -58,7 +71,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   if (!dir) return std::unexpected(dir.error());
   p->work_dir.emplace(std::move(*dir));
 
-  p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api);
+  p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api, p->work_dir->path() / "archive");
   const auto failures = p->registry->scan(config.plugins.dir);
   spdlog::info("plugins: {} codec(s) loaded from {}, {} file(s) skipped", p->registry->all().size(),
                config.plugins.dir.string(), failures.size());
@@ -76,7 +89,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     if (!instance) return std::unexpected(fmt::format("routes[{}]: {}", i, instance.error()));
     spdlog::info("route {}:{} -> codec '{}' {} ({})", to_string(r.listener.socktype), r.listener.port, lib->name(),
                  lib->version(), lib->vendor());
-    routes.add(r.listener, std::move(*instance));
+    routes.add(r.listener, std::move(*instance), r);
   }
 
   p->adapter = std::make_unique<AdapterClient>(config.adapter);
@@ -86,7 +99,18 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
   p->unary = std::make_unique<UnaryService>(*p->dispatcher);
   p->streaming = std::make_unique<StreamService>(*p->dispatcher);
+  p->reloader = std::make_unique<Reloader>(*p->registry, *p->dispatcher, p->metrics, config.plugins);
+  p->reloader->adopt();
+  if (config.plugins.watch) {
+    auto watcher = PluginWatcher::start(config.plugins.dir, std::chrono::milliseconds(config.plugins.debounce_ms),
+                                        [r = p->reloader.get()](const std::filesystem::path& f) { r->file_changed(f); });
+    if (!watcher) return std::unexpected("plugins.watch: " + watcher.error());
+    p->watcher = std::move(*watcher);
+  }
 
+  // grpc.health.v1 on the handler port (and the admin port): EMQX-side probes and orchestrators
+  // can see the host is up without speaking ExProto.
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.handler.bind, grpc::InsecureServerCredentials(), &p->port);
   builder.RegisterService(p->unary.get());
@@ -101,6 +125,15 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   if (!p->server || p->port == 0) {
     return std::unexpected("handler.bind: cannot listen on " + config.handler.bind);
   }
+  if (!config.admin.bind.empty()) {
+    p->admin = std::make_unique<AdminService>(*p->reloader, p->metrics);
+    grpc::ServerBuilder admin;
+    admin.AddListeningPort(config.admin.bind, grpc::InsecureServerCredentials(), &p->admin_port);
+    admin.RegisterService(p->admin.get());
+    p->admin_server = admin.BuildAndStart();
+    if (!p->admin_server || p->admin_port == 0) return std::unexpected("admin.bind: cannot listen on " + config.admin.bind);
+    spdlog::info("admin endpoint on {} (port {})", config.admin.bind, p->admin_port);
+  }
   spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}); "
                "ConnectionAdapter at {}",
                EXPROTO_HOST_VERSION, config.handler.bind, p->port, config.adapter.address);
@@ -113,5 +146,10 @@ App::~App() = default;
 int App::handler_port() const { return parts_->port; }
 Metrics& App::metrics() { return parts_->metrics; }
 const Dispatcher& App::dispatcher() const { return *parts_->dispatcher; }
+Reloader& App::reloader() { return *parts_->reloader; }
+int App::admin_port() const { return parts_->admin_port; }
+std::expected<std::string, std::string> App::apply_routes(const std::vector<Route>& routes) {
+  return parts_->reloader->apply_routes(routes);
+}
 
 }  // namespace exproto::host

@@ -13,6 +13,7 @@
 namespace exproto::host {
 
 class Dispatcher;
+class Reloader;
 
 class App {
  public:
@@ -24,6 +25,10 @@ class App {
   int handler_port() const;  // the port actually bound (config may say 0)
   Metrics& metrics();
   const Dispatcher& dispatcher() const;
+  Reloader& reloader();  // hot reload: reload, rollback, status
+  int admin_port() const;  // 0 when admin.bind is not set
+  // SIGHUP: the routes of a re-read config apply to new connections (see Reloader::apply_routes).
+  std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
 
   struct Parts;
   explicit App(std::unique_ptr<Parts> parts);  // use start()

@@ -55,6 +55,18 @@ void read_plugins(Fields& f, PluginsConfig& out) {
   f.text("work_dir", work_dir);
   out.dir = dir;
   out.work_dir = work_dir;
+  f.flag("watch", out.watch);
+  f.number("debounce_ms", out.debounce_ms, 0, 60000);
+  f.number("max_generations", out.max_generations, 2, 64);
+}
+
+void read_admin(Fields& f, AdminConfig& out) {
+  // The admin service can replace code in the process: it must never face the network.
+  f.text("bind", out.bind, [](std::string_view s) -> std::string {
+    if (!is_host_port(s, 0)) return "expected \"host:port\"";
+    const bool loopback = s.starts_with("127.") || s.starts_with("localhost:") || s.starts_with("[::1]:");
+    return loopback ? "" : "expected a loopback address (127.x.x.x, localhost or [::1])";
+  });
 }
 
 void read_sessions(Fields& f, SessionsConfig& out) {
@@ -90,6 +102,9 @@ void read_route(Fields& f, Route& out) {
       },
       true);
   f.text("codec", out.codec, true, codec_name_check);
+  f.choice("reload", out.reload,
+           {{"migrate", ReloadPolicy::migrate}, {"drain", ReloadPolicy::drain}, {"restart", ReloadPolicy::restart}});
+  f.number("drain_deadline_ms", out.drain_deadline_ms, 0, kMaxU32);
   out.config_json = "{}";
   if (const json* config = f.get("config")) {
     // The codec parses this itself; the host only guarantees it is an object.
@@ -148,6 +163,7 @@ std::expected<Config, std::string> parse_config(std::string_view json_text) {
   read_routes(root, config.routes);
   root.object("sessions", [&](Fields& f) { read_sessions(f, config.sessions); });
   root.object("log", [&](Fields& f) { read_log(f, config.log); });
+  root.object("admin", [&](Fields& f) { read_admin(f, config.admin); });
   root.finish();
   if (errors.failed()) return std::unexpected(errors.message());
   return config;

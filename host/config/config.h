@@ -20,8 +20,18 @@ struct ListenerKey {
   bool operator==(const ListenerKey&) const = default;
 };
 
+// What a hot reload of the route's codec does to the route's live sessions.
+enum class ReloadPolicy {
+  automatic,  // migrate when both generations support it, else drain
+  migrate,    // move each session to the new generation between two of its events
+  drain,      // existing sessions stay on their generation; after drain_deadline_ms migrate or close
+  restart,    // close existing sessions so devices reconnect onto the new generation
+};
+
 struct Route {
   ListenerKey listener;
+  ReloadPolicy reload = ReloadPolicy::automatic;
+  uint32_t drain_deadline_ms = 600000;  // drain: how long old sessions may stay on an old generation
   std::string codec;        // codec name as its descriptor declares it
   std::string config_json;  // the route's "config" object, serialized; handed to the codec
 };
@@ -47,6 +57,13 @@ struct AdapterConfig {
 struct PluginsConfig {
   std::filesystem::path dir = "plugins";
   std::filesystem::path work_dir;  // private copies of loaded codecs; empty = a temp dir per process
+  bool watch = true;               // reload a codec when its .so in `dir` is replaced (inotify)
+  uint32_t debounce_ms = 300;      // quiet time after the last write before a changed file is loaded
+  uint32_t max_generations = 4;    // live generations per codec; past it the oldest's sessions are closed
+};
+
+struct AdminConfig {
+  std::string bind;  // loopback host:port of the admin gRPC service; empty = off
 };
 
 struct SessionsConfig {
@@ -70,6 +87,7 @@ struct Config {
   std::vector<Route> routes;
   SessionsConfig sessions;
   LogConfig log;
+  AdminConfig admin;
 };
 
 // Parses and validates. Errors name the key path and the problem, e.g.

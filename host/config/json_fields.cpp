@@ -71,6 +71,13 @@ void Fields::unsigned_int(std::string_view key, uint64_t& out, uint64_t min, uin
   out = v->get<uint64_t>();
 }
 
+void Fields::flag(std::string_view key, bool& out) {
+  const json* v = get(key);
+  if (v == nullptr) return;
+  if (!v->is_boolean()) return fail(key, "expected true or false, got " + describe(*v));
+  out = v->get<bool>();
+}
+
 void Fields::finish() {
   if (!ok() || !value_.is_object()) return;
   for (const auto& [key, value] : value_.items()) {

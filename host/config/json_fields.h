@@ -54,6 +54,7 @@ class Fields {
   void text(std::string_view key, std::string& out, bool required,
             const std::function<std::string(std::string_view)>& check);
   void unsigned_int(std::string_view key, uint64_t& out, uint64_t min, uint64_t max, bool required = false);
+  void flag(std::string_view key, bool& out);  // optional boolean
 
   template <class T>
   void number(std::string_view key, T& out, uint64_t min, uint64_t max, bool required = false) {

@@ -34,6 +34,15 @@ std::string Metrics::render_prometheus() const {
   counter(out, "conn_process_gone_total", "Sessions ended by CONN_PROCESS_NOT_ALIVE", conn_process_gone.get());
   counter(out, "backpressure_waits_total", "Answers to EMQX delayed by back-pressure", backpressure_waits.get());
   counter(out, "timers_fired_total", "Host timers fired", timers_fired.get());
+  counter(out, "codec_loads_total", "Codec generations loaded", codec_loads.get());
+  counter(out, "codec_load_failures_total", "Codec reloads that failed (old generation kept)",
+          codec_load_failures.get());
+  counter(out, "codec_unloads_total", "Codec generations unloaded (verified)", codec_unloads.get());
+  counter(out, "codec_unload_leaks_total", "Codec generations released but still mapped", codec_unload_leaks.get());
+  counter(out, "sessions_migrated_total", "Sessions moved to a new codec generation", sessions_migrated.get());
+  counter(out, "migrate_failures_total", "Session migrations that failed (session kept its generation)",
+          migrate_failures.get());
+  counter(out, "sessions_restarted_total", "Sessions closed by a codec reload", sessions_restarted.get());
   return out;
 }
 

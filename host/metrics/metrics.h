@@ -38,6 +38,13 @@ struct Metrics {
   Counter conn_process_gone;      // CONN_PROCESS_NOT_ALIVE ended a session
   Counter backpressure_waits;     // answers to EMQX delayed because a session was over its limits
   Counter timers_fired;
+  Counter codec_loads;            // codec generations loaded (start-up and reloads)
+  Counter codec_load_failures;    // a reload that failed; the current generation keeps serving
+  Counter codec_unloads;          // generations whose library verifiably left the process
+  Counter codec_unload_leaks;     // generations released but still mapped (dlclose did not unload)
+  Counter sessions_migrated;      // sessions moved to a new generation (export + import)
+  Counter migrate_failures;       // export or import failed: the session stayed on its generation
+  Counter sessions_restarted;     // sessions closed by a reload (policy restart, drain past deadline, cap)
 
   std::string render_prometheus() const;
 };

@@ -19,6 +19,8 @@ struct CodecLibrary::Impl {
   std::string vendor;
   std::filesystem::path source;
   std::string sha256;
+  std::filesystem::path private_path;
+  std::filesystem::path archive_path;
 };
 
 namespace {
@@ -40,7 +42,8 @@ std::string dlopen_error(const std::filesystem::path& copy, const std::filesyste
 
 std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(const std::filesystem::path& file,
                                                                             const std::filesystem::path& work_dir,
-                                                                            const exproto_host_api* api) {
+                                                                            const exproto_host_api* api,
+                                                                            const std::filesystem::path& archive_dir) {
   if (api == nullptr) return std::unexpected("no host API table given");
   auto impl = std::make_unique<Impl>();
   impl->source = file;
@@ -55,6 +58,15 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
     impl->library.load(boost::dll::fs::path(copy->path().native()), ec,
                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     if (ec || !impl->library.is_loaded()) return std::unexpected(dlopen_error(copy->path(), file));
+    impl->private_path = copy->path();
+    if (!archive_dir.empty()) {
+      // Content-addressed: the same bytes loaded twice share one archive entry.
+      std::error_code aec;
+      std::filesystem::create_directories(archive_dir, aec);
+      const auto archived = archive_dir / (file.stem().string() + "." + impl->sha256 + ".so");
+      if (!std::filesystem::exists(archived, aec)) std::filesystem::create_hard_link(copy->path(), archived, aec);
+      if (!aec) impl->archive_path = archived;
+    }
   }  // the copy is unlinked here; the mapping keeps the image alive
 
   if (!impl->library.has(EXPROTO_CODEC_ENTRY_SYMBOL)) {
@@ -91,5 +103,7 @@ const std::string& CodecLibrary::version() const { return impl_->version; }
 const std::string& CodecLibrary::vendor() const { return impl_->vendor; }
 const std::filesystem::path& CodecLibrary::source() const { return impl_->source; }
 const std::string& CodecLibrary::sha256() const { return impl_->sha256; }
+const std::filesystem::path& CodecLibrary::private_path() const { return impl_->private_path; }
+const std::filesystem::path& CodecLibrary::archive_path() const { return impl_->archive_path; }
 
 }  // namespace exproto::host

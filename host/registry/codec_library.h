@@ -18,9 +18,13 @@ class CodecLibrary {
   // cached handle); an empty `work_dir` means the system temp dir. Errors are one line naming the
   // reason, e.g. "ABI major 2 (host has 1)", "not a codec: no symbol exproto_codec_entry_v1",
   // "hook on_session_bytes is missing", "dlopen failed: <file>: invalid ELF header".
+  // With a non-empty `archive_dir`, the exact bytes loaded are also kept there as
+  // "<file stem>.<sha256>.so" (a hard link to the private copy), so a rollback can load them again after the
+  // plugins folder changed.
   static std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file,
                                                                       const std::filesystem::path& work_dir,
-                                                                      const exproto_host_api* api);
+                                                                      const exproto_host_api* api,
+                                                                      const std::filesystem::path& archive_dir = {});
   ~CodecLibrary();
   CodecLibrary(const CodecLibrary&) = delete;
   CodecLibrary& operator=(const CodecLibrary&) = delete;
@@ -32,6 +36,10 @@ class CodecLibrary {
   const std::string& vendor() const;
   const std::filesystem::path& source() const;  // the file in the plugins folder
   const std::string& sha256() const;            // of the file as loaded, hex
+  // The private copy the image was mapped from (gone from the folder; /proc/self/maps still
+  // names it while the image is mapped, which is how an unload is verified).
+  const std::filesystem::path& private_path() const;
+  const std::filesystem::path& archive_path() const;  // empty without an archive_dir
 
   struct Impl;
   struct Key {  // only load() can make one, so only load() constructs (and make_shared still works)

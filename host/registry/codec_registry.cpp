@@ -7,13 +7,15 @@
 
 namespace exproto::host {
 
-CodecRegistry::CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api)
-    : work_dir_(std::move(work_dir)), api_(api) {}
+CodecRegistry::CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api,
+                             std::filesystem::path archive_dir)
+    : work_dir_(std::move(work_dir)), api_(api), archive_dir_(std::move(archive_dir)) {}
 
 std::expected<std::shared_ptr<const CodecLibrary>, std::string> CodecRegistry::add(const std::filesystem::path& file) {
-  auto library = CodecLibrary::load(file, work_dir_, api_);
+  auto library = CodecLibrary::load(file, work_dir_, api_, archive_dir_);
   if (!library) return std::unexpected(library.error());
   // The first file keeps the name: a route must never switch codecs because of a directory order.
+  std::lock_guard lk(mu_);
   if (auto it = by_name_.find((*library)->name()); it != by_name_.end()) {
     return std::unexpected("duplicate codec name '" + (*library)->name() + "' (already loaded from " +
                            it->second->source().string() + ")");
@@ -52,12 +54,20 @@ std::vector<LoadFailure> CodecRegistry::scan(const std::filesystem::path& dir) {
   return failures;
 }
 
+std::shared_ptr<const CodecLibrary> CodecRegistry::set_current(std::shared_ptr<const CodecLibrary> library) {
+  std::lock_guard lk(mu_);
+  auto& slot = by_name_[library->name()];
+  return std::exchange(slot, std::move(library));
+}
+
 std::shared_ptr<const CodecLibrary> CodecRegistry::find(std::string_view name) const {
+  std::lock_guard lk(mu_);
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }
 
 std::vector<std::shared_ptr<const CodecLibrary>> CodecRegistry::all() const {
+  std::lock_guard lk(mu_);
   std::vector<std::shared_ptr<const CodecLibrary>> out;
   out.reserve(by_name_.size());
   for (const auto& [name, library] : by_name_) out.push_back(library);

@@ -1,4 +1,4 @@
-// The codecs found in the plugins folder, by name.
+// The codecs found in the plugins folder, by name: the current generation of each.
 #pragma once
 
 #include <exproto/codec_abi.h>
@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,8 @@ struct LoadFailure {
 
 class CodecRegistry {
  public:
-  CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api);
+  // `archive_dir`, when given, keeps the bytes of every loaded library (see CodecLibrary::load).
+  CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api, std::filesystem::path archive_dir = {});
 
   // Loads every *.so in `dir` (sorted by file name). A bad file (not a codec, wrong ABI major,
   // missing hook, duplicate name…) is skipped with one log line naming the file and the reason,
@@ -33,12 +35,23 @@ class CodecRegistry {
   // "duplicate codec name 'x' (already loaded from <file>)". Does not log (scan does).
   std::expected<std::shared_ptr<const CodecLibrary>, std::string> add(const std::filesystem::path& file);
 
+  // Makes `library` the current generation of its name (a hot reload; loads happen elsewhere on
+  // the control thread). Returns the generation it replaces, or nullptr for a new name.
+  std::shared_ptr<const CodecLibrary> set_current(std::shared_ptr<const CodecLibrary> library);
+
   std::shared_ptr<const CodecLibrary> find(std::string_view name) const;
   std::vector<std::shared_ptr<const CodecLibrary>> all() const;
+
+  const std::filesystem::path& work_dir() const { return work_dir_; }
+  const exproto_host_api* api() const { return api_; }
+  const std::filesystem::path& archive_dir() const { return archive_dir_; }
 
  private:
   std::filesystem::path work_dir_;
   const exproto_host_api* api_;
+  std::filesystem::path archive_dir_;
+  // Loads and replacements run on the control thread; finds come from any thread (admin status).
+  mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const CodecLibrary>, std::less<>> by_name_;
 };
 

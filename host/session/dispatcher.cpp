@@ -15,7 +15,8 @@ constexpr std::chrono::seconds kClosedMemory{60};
 constexpr std::size_t kClosedMemoryMax = 200000;
 }  // namespace
 
-Dispatcher::Dispatcher(SessionEnv env, RouteTable routes) : env_(std::move(env)), routes_(std::move(routes)) {
+Dispatcher::Dispatcher(SessionEnv env, RouteTable routes)
+    : env_(std::move(env)), routes_(std::make_shared<const RouteTable>(std::move(routes))) {
   env_.on_finished = [this](const std::string& conn) { forget(conn); };
 }
 
@@ -28,6 +29,28 @@ Dispatcher::~Dispatcher() {
     sessions.swap(sessions_);
   }
   // Sessions still referenced by queued work free their codec state when that work is done.
+}
+
+std::shared_ptr<const RouteTable> Dispatcher::routes() const {
+  std::lock_guard lk(routes_mu_);
+  return routes_;
+}
+
+void Dispatcher::set_routes(RouteTable routes) {
+  auto fresh = std::make_shared<const RouteTable>(std::move(routes));
+  std::lock_guard lk(routes_mu_);
+  routes_.swap(fresh);
+  // The old table is released outside the lock (as `fresh` leaves scope).
+}
+
+void Dispatcher::for_each_session(const std::function<void(Session&)>& fn) const {
+  std::vector<std::shared_ptr<Session>> all;
+  {
+    std::lock_guard lk(mu_);
+    all.reserve(sessions_.size());
+    for (const auto& [conn, s] : sessions_) all.push_back(s);
+  }
+  for (const auto& s : all) fn(*s);
 }
 
 std::shared_ptr<Session> Dispatcher::find(const std::string& conn) const {
@@ -49,8 +72,10 @@ std::size_t Dispatcher::held_count() const {
 void Dispatcher::created(Origin /*origin*/, std::string conn, ConnMeta meta, Ack ack) {
   env_.metrics.events_received.inc();
   const ListenerKey key{meta.sock_port, meta.socktype};
-  auto codec = routes_.find(key);
+  // Looked up under the table lock: a reload swaps routes and then visits the sessions, so a
+  // session is either visited or was created on the new generation.
   std::unique_lock lk(mu_);
+  auto codec = routes()->find(key);
   if (sessions_.contains(conn)) {
     lk.unlock();
     spdlog::warn("OnSocketCreated for conn {} which already has a session; ignored", conn);

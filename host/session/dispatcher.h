@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,7 +40,12 @@ class Dispatcher {
 
   std::size_t session_count() const;
   std::size_t held_count() const;
-  const RouteTable& routes() const { return routes_; }
+  // The routes new connections use now (a snapshot: a reload swaps in another table).
+  std::shared_ptr<const RouteTable> routes() const;
+  // Makes `routes` the table for new connections (control thread).
+  void set_routes(RouteTable routes);
+  // Calls `fn` for every live session (outside the table lock, on the caller's thread).
+  void for_each_session(const std::function<void(Session&)>& fn) const;
 
  private:
   struct Held {
@@ -55,7 +61,8 @@ class Dispatcher {
   void close_conn(const std::string& conn, const char* why);
 
   SessionEnv env_;
-  RouteTable routes_;
+  mutable std::mutex routes_mu_;
+  std::shared_ptr<const RouteTable> routes_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
   std::unordered_map<std::string, Held> held_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "host/config/config.h"
 
 namespace exproto::host {
+
+class CodecInstance;
 
 struct ConnMeta {
   SockType socktype = SockType::tcp;
@@ -39,10 +42,16 @@ struct KeepaliveTimeout {};
 struct Closed { std::string reason; };
 struct TimerFired { uint64_t timer_id; uint64_t tag; };
 struct CallDone { uint64_t request_id; int32_t kind; int32_t code; std::string message; };
+// Hot reload, queued by the host itself so that it happens between two events, in order.
+// Move the session to `target` (another generation of its codec) if both generations can; else
+// it stays, or with `close_if_stuck` (a drain past its deadline) it is closed.
+struct Migrate { std::shared_ptr<CodecInstance> target; bool close_if_stuck = false; };
+// Close the session so the device reconnects (reload policy "restart", generation cap).
+struct Restart { std::string why; };
 }  // namespace event
 
 using Event = std::variant<event::Opened, event::Bytes, event::Messages, event::KeepaliveTimeout, event::Closed,
-                           event::TimerFired, event::CallDone>;
+                           event::TimerFired, event::CallDone, event::Migrate, event::Restart>;
 
 const char* event_name(const Event& e);
 

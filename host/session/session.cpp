@@ -131,6 +131,14 @@ void Session::process(Event& ev) {
     on_call_done(*done);
     return;
   }
+  if (auto* migrate = std::get_if<event::Migrate>(&ev)) {
+    on_migrate(*migrate);
+    return;
+  }
+  if (auto* restart = std::get_if<event::Restart>(&ev)) {
+    on_restart(*restart);
+    return;
+  }
   if (phase != Phase::open) {
     // The codec side is gone (failed hook); EMQX is closing the conn. Internal events just vanish.
     if (std::holds_alternative<event::Bytes>(ev) || std::holds_alternative<event::Messages>(ev) ||
@@ -168,16 +176,27 @@ void Session::process(Event& ev) {
       ev);
 }
 
+exproto_type_conninfo Session::conninfo() const {
+  const auto& m = meta_;
+  return exproto_type_conninfo{sizeof(exproto_type_conninfo),
+                               static_cast<int32_t>(m.socktype),
+                               view(m.peer_host),
+                               m.peer_port,
+                               view(m.sock_host),
+                               m.sock_port,
+                               view(m.cert_cn),
+                               view(m.cert_dn)};
+}
+
+std::shared_ptr<CodecInstance> Session::codec_snapshot() const {
+  std::lock_guard lk(mu_);
+  return codec_;
+}
+
 void Session::on_opened(event::Opened& e) {
-  const auto& m = e.meta;
-  const exproto_type_conninfo info{sizeof(exproto_type_conninfo),
-                                   static_cast<int32_t>(m.socktype),
-                                   view(m.peer_host),
-                                   m.peer_port,
-                                   view(m.sock_host),
-                                   m.sock_port,
-                                   view(m.cert_cn),
-                                   view(m.cert_dn)};
+  meta_ = std::move(e.meta);
+  const auto& m = meta_;
+  const exproto_type_conninfo info = conninfo();
   exproto_type_session_codec_ptr state = nullptr;
   exproto_type_status st;
   {
@@ -259,6 +278,85 @@ void Session::on_call_done(event::CallDone& e) {
     calls_->drop_queued();
     on_closed("host:conn_process_not_alive");
   }
+}
+
+namespace {
+// Bound on one session's exported state: a migration must not let a codec balloon host memory.
+constexpr std::size_t kMaxExportedState = 4 * 1024 * 1024;
+
+struct StateSink {
+  std::string bytes;
+  static bool write(exproto_type_codec_host_ptr self, exproto_type_bytes chunk) {
+    auto& sink = *static_cast<StateSink*>(self);
+    if (sink.bytes.size() + chunk.len > kMaxExportedState) return false;
+    if (chunk.len != 0) sink.bytes.append(reinterpret_cast<const char*>(chunk.ptr), chunk.len);
+    return true;
+  }
+};
+}  // namespace
+
+std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<CodecInstance>& target) {
+  const auto& from = codec_->hooks();
+  const auto& to = target->hooks();
+  if (from.on_session_export == nullptr) return std::unexpected("its generation has no on_session_export");
+  if (to.on_session_import == nullptr) return std::unexpected("the new generation has no on_session_import");
+  StateSink sink;
+  const exproto_type_state_writer writer{sizeof(exproto_type_state_writer), &sink, &StateSink::write};
+  exproto_type_status st;
+  {
+    HookScope scope(hook_thread_);
+    st = from.on_session_export(state_, &writer);
+  }
+  if (st != EXPROTO_STATUS_OK) return std::unexpected(fmt::format("on_session_export status {}", st));
+  const exproto_type_conninfo info = conninfo();
+  const exproto_type_bytes bytes{reinterpret_cast<const uint8_t*>(sink.bytes.data()), sink.bytes.size()};
+  exproto_type_session_codec_ptr imported = nullptr;
+  {
+    HookScope scope(hook_thread_);
+    st = to.on_session_import(target->handle(), this, view(conn_), &info, bytes, &imported);
+  }
+  if (st != EXPROTO_STATUS_OK || imported == nullptr) {
+    return std::unexpected(fmt::format("on_session_import status {}", st));
+  }
+  {
+    HookScope scope(hook_thread_);
+    from.on_session_close(state_, view(std::string("host:migrated")));
+  }
+  state_ = imported;
+  // The old instance is released by its last holder; the reloader keeps one so that
+  // on_codec_destroy and the unload happen on the control thread.
+  std::lock_guard lk(mu_);
+  codec_ = target;
+  return {};
+}
+
+void Session::on_migrate(event::Migrate& m) {
+  if (phase_ != Phase::open || !m.target || m.target == codec_) return;
+  const std::string from_version = codec_->library().version();
+  auto moved = migrate_to(m.target);
+  if (moved) {
+    env_.metrics.sessions_migrated.inc();
+    spdlog::debug("conn {} migrated from codec '{}' {} to {}", conn_, codec_->library().name(), from_version,
+                  m.target->library().version());
+    return;
+  }
+  env_.metrics.migrate_failures.inc();
+  if (m.close_if_stuck) {
+    spdlog::warn("conn {} cannot migrate to codec '{}' {} ({}) and its drain deadline passed; closing it", conn_,
+                 m.target->library().name(), m.target->library().version(), moved.error());
+    env_.metrics.sessions_restarted.inc();
+    close_from_host("codec reloaded, drain deadline passed");
+    return;
+  }
+  spdlog::warn("conn {} stays on codec '{}' {}: cannot migrate to {} ({})", conn_, codec_->library().name(),
+               from_version, m.target->library().version(), moved.error());
+}
+
+void Session::on_restart(const event::Restart& r) {
+  if (phase_ != Phase::open) return;
+  env_.metrics.sessions_restarted.inc();
+  spdlog::info("conn {}: closing it so the device reconnects ({})", conn_, r.why);
+  close_from_host(r.why);
 }
 
 void Session::cancel_all_timers() {

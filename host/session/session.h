@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <expected>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,7 +44,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void push(Event ev, Ack ack = {});
 
   const std::string& conn() const { return conn_; }
-  const CodecInstance& codec() const { return *codec_; }
+  // The generation serving this session now (any thread; a migration may change it).
+  std::shared_ptr<CodecInstance> codec_snapshot() const;
   Phase phase() const { return phase_.load(); }
 
   // Host API (exproto_host_api) targets. Valid only from inside a hook of this session.
@@ -60,6 +62,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_opened(event::Opened& e);
   void on_closed(const std::string& reason);
   void on_call_done(event::CallDone& e);
+  void on_migrate(event::Migrate& m);
+  void on_restart(const event::Restart& r);
+  // Export from the current generation, import into `target`, then free the old state.
+  std::expected<void, std::string> migrate_to(const std::shared_ptr<CodecInstance>& target);
+  exproto_type_conninfo conninfo() const;  // views into meta_
   // Ends the codec side after a failure and asks EMQX to close the conn.
   void close_from_host(const std::string& why);
   void finish();
@@ -72,7 +79,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   const SessionEnv& env_;
   const std::string conn_;
-  const std::shared_ptr<CodecInstance> codec_;
+  // Changed only by a migration, on the strand, under mu_ (so codec_snapshot() can read it).
+  std::shared_ptr<CodecInstance> codec_;
   std::shared_ptr<CallSequencer> calls_;
 
   mutable std::mutex mu_;
@@ -83,6 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Strand-only state (touched by hooks and run() only).
   exproto_type_session_codec_ptr state_ = nullptr;
+  ConnMeta meta_;  // as opened; a migration hands it to the next generation
   std::atomic<std::thread::id> hook_thread_{};
   uint64_t next_request_id_ = 1;
   uint64_t next_timer_id_ = 1;

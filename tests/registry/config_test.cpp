@@ -180,3 +180,28 @@ TEST_CASE("config: every example in config/ parses") {
   }
   CHECK(count >= 3);
 }
+
+TEST_CASE("config: hot reload settings (route policy, plugins watch, admin endpoint)") {
+  const auto c = parse_config(doc(
+      R"([{"listener":{"port":7993,"socktype":"tcp"},"codec":"line","reload":"drain","drain_deadline_ms":5000},
+          {"listener":{"port":7994,"socktype":"tcp"},"codec":"line"}])",
+      R"("plugins":{"watch":false,"debounce_ms":50,"max_generations":3},"admin":{"bind":"127.0.0.1:9002"})"));
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error()));
+  CHECK(c->routes[0].reload == ReloadPolicy::drain);
+  CHECK(c->routes[0].drain_deadline_ms == 5000);
+  CHECK(c->routes[1].reload == ReloadPolicy::automatic);
+  CHECK_FALSE(c->plugins.watch);
+  CHECK(c->plugins.debounce_ms == 50);
+  CHECK(c->plugins.max_generations == 3);
+  CHECK(c->admin.bind == "127.0.0.1:9002");
+  CHECK(parse_config(doc()).value().admin.bind.empty());
+  CHECK(parse_config(doc()).value().plugins.watch);
+
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line","reload":"hot"}])")) ==
+        "routes[0].reload: expected one of migrate|drain|restart, got \"hot\"");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])",
+                     R"("admin":{"bind":"0.0.0.0:9002"})")) ==
+        "admin.bind: expected a loopback address (127.x.x.x, localhost or [::1]), got \"0.0.0.0:9002\"");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])", R"("plugins":{"watch":1})")) ==
+        "plugins.watch: expected true or false, got 1");
+}

@@ -7,6 +7,7 @@
 
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_library.h"
+#include "host/registry/mapped_image.h"
 #include "host/registry/descriptor_check.h"
 #include "host/registry/sha256.h"
 #include "test_support.h"
@@ -57,7 +58,7 @@ TEST_CASE("loader: each bad fixture is refused with its exact reason") {
   CHECK(load_error(fixture("bad_name"), work) == R"(invalid codec name "Bad Name" (expected [a-z0-9_-]{1,64}))");
   CHECK(load_error(fixture("small_descriptor"), work) ==
         "descriptor struct_size " + std::to_string(offsetof(exproto_codec_descriptor, on_session_result)) +
-            " is smaller than ABI 1.0's " + std::to_string(sizeof(exproto_codec_descriptor)));
+            " is smaller than ABI 1.0's " + std::to_string(kDescriptorV1Size));
   CHECK(load_error(fixture("not_elf"), work) == "dlopen failed: " + fixture("not_elf").string() + ": invalid ELF header");
   CHECK(load_error(work / "absent.so", work) == "cannot read " + (work / "absent.so").string() + ": No such file or directory");
   // Every refused load removed its private copy again.
@@ -94,6 +95,36 @@ TEST_CASE("loader: a descriptor from a newer minor is accepted, only the known p
   CHECK((*lib)->descriptor().struct_size == sizeof(exproto_codec_descriptor));
   CHECK((*lib)->descriptor().abi_minor == EXPROTO_ABI_MINOR + 7);
   CHECK(((*lib)->descriptor().on_session_result != nullptr));
+}
+
+TEST_CASE("loader: an ABI 1.0 descriptor loads without migration hooks, whatever follows it") {
+  ScratchDir work("loader-1-0");
+  auto lib = CodecLibrary::load(fixture("abi_1_0"), work.path(), host_api());
+  REQUIRE_MESSAGE(lib.has_value(), (lib ? "" : lib.error()));
+  CHECK((*lib)->descriptor().abi_minor == 0);
+  CHECK(((*lib)->descriptor().on_session_result != nullptr));
+  CHECK(((*lib)->descriptor().on_session_export == nullptr));
+  CHECK(((*lib)->descriptor().on_session_import == nullptr));
+}
+
+TEST_CASE("loader: an archive dir keeps the loaded bytes; the private copy is named for unload checks") {
+  ScratchDir work("loader-archive");
+  auto lib = CodecLibrary::load(fixture("good"), work.path(), host_api(), work.path() / "archive");
+  REQUIRE(lib.has_value());
+  CHECK(std::filesystem::exists((*lib)->archive_path()));
+  CHECK((*lib)->archive_path().filename().string() == "good." + (*lib)->sha256() + ".so");
+  CHECK((*lib)->private_path().parent_path() == work.path());
+  CHECK_FALSE(std::filesystem::exists((*lib)->private_path()));
+}
+
+TEST_CASE("loader: a released library verifiably leaves the process") {
+  ScratchDir work("loader-unload");
+  auto lib = CodecLibrary::load(fixture("good"), work.path(), host_api());
+  REQUIRE(lib.has_value());
+  const auto path = (*lib)->private_path();
+  CHECK(is_mapped(path).value());
+  lib->reset();
+  CHECK_FALSE(is_mapped(path).value());
 }
 
 TEST_CASE("loader: two loads of one file are two independent images") {

@@ -6,6 +6,7 @@
 
 #include <exproto/codec_abi.h>
 
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -169,8 +170,13 @@ class Session {
   virtual Status on_keepalive_timeout() { return kOk; }
   virtual Status on_timer(uint64_t /*timer_id*/, uint64_t /*tag*/) { return kOk; }
   virtual Status on_result(const CallResult& /*result*/) { return kOk; }
-  /// The connection is gone; only host().log may be used here.
+  /// The connection is gone; only host().log may be used here. "host:migrated" means a hot reload
+  /// moved the session to the next generation of the codec: just let go, do not act.
   virtual void on_close(std::string_view /*reason*/) {}
+  /// Hot reload (ABI 1.1): append this session's state to `out` for the next generation's
+  /// Codec::import_session. Called between two events; the session continues here if the import
+  /// fails. Return kOk, or EXPROTO_STATUS_UNSUPPORTED to keep this session on its generation.
+  virtual Status export_state(std::string& /*out*/) { return EXPROTO_STATUS_UNSUPPORTED; }
 
  protected:
   SessionHost& host() { return host_; }
@@ -186,6 +192,17 @@ class Codec {
   virtual ~Codec() = default;
   /// Returns the new session; nullptr or an exception refuses the connection.
   virtual std::unique_ptr<Session> open(SessionHost host, std::string_view conn, const ConnInfo& info) = 0;
+  // Hot reload (ABI 1.1): a codec class that also declares
+  //   std::unique_ptr<Session> import_session(SessionHost host, std::string_view conn,
+  //                                           const ConnInfo& info, std::string_view state);
+  // accepts sessions exported (Session::export_state) by an earlier generation; only then does the
+  // descriptor carry the export/import hooks. nullptr or an exception refuses the import.
+};
+
+/// True for a codec class that can continue sessions of an earlier generation.
+template <class C>
+concept ImportsSessions = requires(C& c, SessionHost h, std::string_view s, const ConnInfo& i) {
+  { c.import_session(h, s, i, s) } -> std::convertible_to<std::unique_ptr<Session>>;
 };
 
 namespace detail {
@@ -274,6 +291,41 @@ struct Trampolines {
     }
   }
 
+  static Status export_state(exproto_type_session_codec_ptr state, const exproto_type_state_writer* w) noexcept {
+    return guarded(state, [&](Session& s) {
+      std::string out;
+      const Status st = s.export_state(out);
+      if (st != kOk) return st;
+      return w->write(w->writer, detail::bytes(std::string_view(out))) ? kOk : kLimit;
+    });
+  }
+
+  static Status import_state(exproto_type_codec_codec_ptr codec, exproto_type_session_host_ptr session,
+                             exproto_type_str conn, const exproto_type_conninfo* ci, exproto_type_bytes state,
+                             exproto_type_session_codec_ptr* out) noexcept {
+    auto* cbox = static_cast<CodecBox*>(codec);
+    SessionHost host{cbox->context.api(), session};
+    try {
+      ConnInfo info{static_cast<SocketType>(ci->socktype), view(ci->peer_host), ci->peer_port, view(ci->sock_host),
+                    ci->sock_port, view(ci->cert_cn), view(ci->cert_dn)};
+      if constexpr (ImportsSessions<C>) {
+        auto s = static_cast<C&>(*cbox->codec).import_session(
+            host, view(conn), info, std::string_view(reinterpret_cast<const char*>(state.ptr), state.len));
+        if (!s) return fail(host, kError, "codec refused to import the session");
+        *out = std::make_unique<SessionBox>(SessionBox{host, std::move(s)}).release();
+        return kOk;
+      } else {
+        return EXPROTO_STATUS_UNSUPPORTED;
+      }
+    } catch (const Error& e) {
+      return fail(host, e.status() == kOk ? kError : e.status(), e.what());
+    } catch (const std::exception& e) {
+      return fail(host, kError, e.what());
+    } catch (...) {
+      return fail(host, kError, "unknown exception escaped session import");
+    }
+  }
+
   static Status bytes(exproto_type_session_codec_ptr state, exproto_type_bytes data) noexcept {
     return guarded(state, [&](Session& s) { return s.on_bytes(std::span<const uint8_t>(data.ptr, data.len)); });
   }
@@ -318,6 +370,8 @@ const exproto_codec_descriptor* descriptor(const exproto_host_api* host, const c
       &Trampolines<C>::bytes,           &Trampolines<C>::messages,
       &Trampolines<C>::keepalive,       &Trampolines<C>::timer,
       &Trampolines<C>::result,
+      ImportsSessions<C> ? &Trampolines<C>::export_state : nullptr,
+      ImportsSessions<C> ? &Trampolines<C>::import_state : nullptr,
   };
   return &d;
 }

@@ -25,6 +25,11 @@
  *     codec instance shared by sessions must be safe to read from several threads.
  *   - A host function that takes an exproto_type_session_host_ptr may only be called from inside a
  *     hook of that same session, on the thread that runs the hook.
+ *   - Hot reload (ABI 1.1): two generations (loads) of one codec may be loaded at once, each with
+ *     its own instances. A session moves between them only through on_session_export (old
+ *     generation) and on_session_import (new generation), called between two of its events like
+ *     any other session hook; an instance of a retired generation is destroyed on the control
+ *     thread once none of its sessions is left, and then its library is unloaded.
  *
  * MEMORY
  *   - Every pointer passed into a hook or host function is borrowed for the duration of that call
@@ -48,7 +53,7 @@ extern "C" {
 #endif
 
 #define EXPROTO_ABI_MAJOR 1
-#define EXPROTO_ABI_MINOR 0
+#define EXPROTO_ABI_MINOR 1
 
 /** The one symbol a codec library exports. */
 #define EXPROTO_CODEC_ENTRY_SYMBOL "exproto_codec_entry_v1"
@@ -316,7 +321,44 @@ typedef exproto_type_status (*exproto_on_session_timer)(exproto_type_session_cod
 typedef exproto_type_status (*exproto_on_session_result)(exproto_type_session_codec_ptr state,
                                                          const exproto_type_call_result* result);
 
-/** What a codec library is. Every hook is required.
+/* ---- ABI 1.1: session migration for hot reload (optional hooks) ---------------------------- */
+
+/** Appends `chunk` to the exported state. Returns false when the host refuses more bytes (the
+ *  state is over its size bound); the export hook should then return EXPROTO_STATUS_LIMIT.
+ *  THREADING: only from inside on_session_export, with the writer it was given. */
+typedef bool (*exproto_host_state_write)(exproto_type_codec_host_ptr writer, exproto_type_bytes chunk);
+
+/** A host-owned byte sink for on_session_export.
+ *  OWNERSHIP: host; valid during on_session_export only. */
+typedef struct exproto_type_state_writer {
+  uint32_t struct_size;
+  exproto_type_codec_host_ptr writer; /* pass back to `write` */
+  exproto_host_state_write write;
+} exproto_type_state_writer;
+
+/** Hot reload: write the session's state as bytes, so that the next generation of this codec can
+ *  continue the session (on_session_import). The state stays valid and owned by this generation:
+ *  when the import succeeds the host then calls on_session_close(state, "host:migrated"), which
+ *  must free it without acting; when export or import fails the session simply continues here.
+ *  Put a schema version of your own inside the bytes. Host functions may not be called.
+ *  THREADING: like every session hook, between two events of that session. */
+typedef exproto_type_status (*exproto_on_session_export)(exproto_type_session_codec_ptr state,
+                                                         const exproto_type_state_writer* writer);
+
+/** Hot reload: continue a session another generation exported. Like on_session_open (same
+ *  `session` handle and conn, the conninfo of the original open) but from `state_bytes`; the
+ *  session's pending request ids and timer ids stay valid and their results and firings arrive
+ *  here afterwards. On a non-OK status the host keeps the session on the old generation and does
+ *  not call on_session_close for this one. Host functions may be called, as in on_session_open. */
+typedef exproto_type_status (*exproto_on_session_import)(exproto_type_codec_codec_ptr codec,
+                                                         exproto_type_session_host_ptr session,
+                                                         exproto_type_str conn,
+                                                         const exproto_type_conninfo* conninfo,
+                                                         exproto_type_bytes state_bytes,
+                                                         exproto_type_session_codec_ptr* out_state);
+
+/** What a codec library is. Every hook up to on_session_result is required; hooks appended in
+ *  later minors are optional (NULL, or absent from a smaller struct_size, means "not supported").
  *  OWNERSHIP: codec (normally static data); must stay valid while the library is loaded. */
 typedef struct exproto_codec_descriptor {
   uint32_t struct_size;
@@ -334,6 +376,10 @@ typedef struct exproto_codec_descriptor {
   exproto_on_session_keepalive_timeout on_session_keepalive_timeout;
   exproto_on_session_timer on_session_timer;
   exproto_on_session_result on_session_result;
+  /* ABI 1.1 — optional; a session migrates only when the old generation has on_session_export
+   * and the new one has on_session_import. */
+  exproto_on_session_export on_session_export;
+  exproto_on_session_import on_session_import;
 } exproto_codec_descriptor;
 
 /** The entry point: the only symbol a codec exports (EXPROTO_CODEC_ENTRY_SYMBOL). Called once per

@@ -1,0 +1,104 @@
+// Hot reload of codecs while their devices stay connected. Every load of a codec is a
+// generation; the registry and the route table point at the current one, sessions keep theirs
+// until the route's reload policy moves them (migrate), lets them finish (drain) or closes them
+// (restart). A retired generation is destroyed and unloaded on the control thread once nothing
+// refers to it, and the unload is verified against /proc/self/maps.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/config/config.h"
+#include "host/reload/codec_status.h"
+#include "host/reload/control_thread.h"
+#include "host/session/route_table.h"
+
+namespace exproto::host {
+
+class CodecLibrary;
+class CodecInstance;
+class CodecRegistry;
+class Dispatcher;
+struct Metrics;
+
+class Reloader {
+ public:
+  // Loads go to `registry`'s work and archive dirs (the archive keeps each generation's bytes
+  // for rollback).
+  Reloader(CodecRegistry& registry, Dispatcher& dispatcher, Metrics& metrics, PluginsConfig plugins);
+  ~Reloader();  // stops the control thread; generations still in use are released by their sessions
+  Reloader(const Reloader&) = delete;
+  Reloader& operator=(const Reloader&) = delete;
+
+  // Records the codecs and routes loaded at start-up as generation 1 of each codec.
+  void adopt();
+
+  // Each of these runs on the control thread; the caller waits for the outcome (one line).
+  // Loads `file` as the next generation of the codec it declares; "unchanged" when its bytes are
+  // those of the current generation.
+  std::expected<std::string, std::string> reload_file(const std::filesystem::path& file);
+  // Reloads the file the codec's current generation came from.
+  std::expected<std::string, std::string> reload(const std::string& codec);
+  // Loads the bytes of the generation before the current one again, as a new generation.
+  std::expected<std::string, std::string> rollback(const std::string& codec);
+  std::vector<CodecStatus> status();
+
+  // SIGHUP: makes `config`'s routes the ones new connections use. A route whose codec or codec
+  // config changed gets a new instance (existing sessions finish on theirs); removed routes take
+  // no new connections. Codecs must be loaded already. Errors name the route; nothing changes then.
+  std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
+
+  // For the plugin watcher: queue a reload of `file` and return at once.
+  void file_changed(const std::filesystem::path& file);
+
+ private:
+  struct Generation {
+    uint64_t number = 0;
+    std::weak_ptr<const CodecLibrary> library;
+    // Held while current, and after retirement until no session uses them, so that
+    // on_codec_destroy and the unload run here on the control thread.
+    std::vector<std::pair<ListenerKey, std::shared_ptr<CodecInstance>>> instances;
+    GenerationStatus info;  // sessions filled in by status()
+    std::filesystem::path private_path;
+    std::filesystem::path archive_path;
+  };
+  struct Codec {
+    std::vector<Generation> generations;  // oldest first; the last is current
+    uint64_t next_number = 1;
+    std::string last_failure, last_failure_file;
+    int64_t last_failure_at_ms = 0;
+  };
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+    std::string codec;
+    ListenerKey listener;
+  };
+
+  std::expected<std::string, std::string> load_now(const std::filesystem::path& file, const std::string& label);
+  std::unexpected<std::string> failed(const std::string& codec, const std::filesystem::path& file,
+                                      const std::string& reason);
+  Generation& record(const std::shared_ptr<const CodecLibrary>& library,
+                     std::vector<std::pair<ListenerKey, std::shared_ptr<CodecInstance>>> instances,
+                     const std::string& source);
+  void move_sessions(const std::string& codec, const RouteTable& routes);
+  void enforce_generation_cap(const std::string& codec);
+  void tick();  // drain deadlines, releases, unload checks
+
+  CodecRegistry& registry_;
+  Dispatcher& dispatcher_;
+  Metrics& metrics_;
+  const PluginsConfig plugins_;
+  std::map<std::string, Codec, std::less<>> codecs_;  // control thread only (adopt runs before it starts work)
+  std::vector<Deadline> deadlines_;                   // control thread only
+  // Instances a config change replaced; released here once no session uses them.
+  std::vector<std::shared_ptr<CodecInstance>> replaced_;  // control thread only
+  ControlThread control_;                             // last: its thread uses everything above
+};
+
+}  // namespace exproto::host
