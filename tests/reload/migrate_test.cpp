@@ -108,3 +108,25 @@ TEST_CASE("reload: a host timer started on v1 fires into the migrated session on
   REQUIRE(a.exchange(1));
   CHECK(a.answered() == 4);
 }
+
+TEST_CASE("reload: repeated swaps back and forth under load lose nothing and unload every old generation") {
+  PluginsDir dir;
+  itest::Stack s(counter_stack(dir, host::ReloadPolicy::migrate));
+  Load load(s.device_port(), 20);
+  REQUIRE(load.wait_progress(8));
+  for (int round = 0; round < 6; ++round) {
+    const bool to_v2 = round % 2 == 0;
+    dir.install_by_rename(to_v2 ? "v2" : "v1");
+    REQUIRE(wait_current(s.host(), to_v2 ? "2.0.0" : "1.0.0"));
+    REQUIRE(load.wait_progress(8));
+    REQUIRE(load.errors().empty());
+  }
+  load.stop();
+  for (const auto& e : load.errors()) FAIL_CHECK(e);
+  CHECK(load.all_last("v1"));
+  CHECK(s.host().metrics().sessions_migrated.get() == 6 * 20);
+  CHECK(s.host().metrics().migrate_failures.get() == 0);
+  // Generations 1..6 are all left behind and unloaded; only generation 7 stays mapped.
+  for (uint64_t g = 1; g <= 6; ++g) CHECK(wait_generation_state(s.host(), g, "unloaded"));
+  CHECK(mapped_counter_images() == 1);
+}
