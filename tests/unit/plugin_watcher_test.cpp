@@ -1,0 +1,92 @@
+// The plugins-folder watcher: one report per quiet file, only for *.so, for in-place writes and
+// for renames into the folder.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "host/reload/control_thread.h"
+#include "host/reload/plugin_watcher.h"
+
+using namespace std::chrono_literals;
+using exproto::host::ControlThread;
+using exproto::host::PluginWatcher;
+
+namespace {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "exproto-watch-XXXXXX").string();
+    REQUIRE(::mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+struct Seen {
+  std::mutex mu;
+  std::vector<std::string> files;
+  std::size_t size() {
+    std::lock_guard lk(mu);
+    return files.size();
+  }
+};
+
+bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 3s) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("plugin watcher: writes coalesce into one report after the quiet time; other files are ignored") {
+  TempDir dir;
+  Seen seen;
+  auto w = PluginWatcher::start(dir.path, 150ms, [&](const std::filesystem::path& f) {
+    std::lock_guard lk(seen.mu);
+    seen.files.push_back(f.filename().string());
+  });
+  REQUIRE(w.has_value());
+  for (int i = 0; i < 3; ++i) {  // three separate writes of one file, 30 ms apart
+    std::ofstream(dir.path / "codec.so", std::ios::app) << "chunk" << i;
+    std::this_thread::sleep_for(30ms);
+  }
+  std::ofstream(dir.path / "notes.txt") << "ignored";
+  REQUIRE(wait_for([&] { return seen.size() == 1; }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(seen.size() == 1);
+  CHECK(seen.files[0] == "codec.so");
+
+  std::ofstream(dir.path / ".tmp") << "new";
+  std::filesystem::rename(dir.path / ".tmp", dir.path / "other.so");
+  REQUIRE(wait_for([&] { return seen.size() == 2; }));
+  CHECK(seen.files[1] == "other.so");
+}
+
+TEST_CASE("plugin watcher: a missing folder is an error naming it") {
+  auto w = PluginWatcher::start("/nonexistent/exproto-plugins", 100ms, [](const std::filesystem::path&) {});
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error().find("cannot watch /nonexistent/exproto-plugins") == 0);
+}
+
+TEST_CASE("control thread: jobs run in order on one thread, call() returns results, ticks happen") {
+  std::atomic<int> ticks{0};
+  ControlThread control(20ms, [&] { ++ticks; });
+  std::vector<int> order;
+  for (int i = 0; i < 5; ++i) control.post([&order, i] { order.push_back(i); });
+  const bool on_it = control.call([&] { return control.on_control_thread(); });
+  CHECK(on_it);
+  CHECK_FALSE(control.on_control_thread());
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+  CHECK(wait_for([&] { return ticks.load() >= 3; }));
+}
