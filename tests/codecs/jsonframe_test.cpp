@@ -1,6 +1,6 @@
 // The jsonframe codec against EMQX's echo protocol (spec §13): every frame type, the exact reply
 // bytes, framing across chunk boundaries, failures and config validation.
-#include "fake_host.h"
+#include "checked_host.h"
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,7 @@ namespace {
 
 struct JsonFrame {
   explicit JsonFrame(std::string_view config = "{}") : codec(library, config) {}
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary library{JSONFRAME_SO, host};
   CodecInstance codec;
   FakeSession s{codec};
@@ -34,7 +34,7 @@ constexpr auto kDenied = EXPROTO_RESULT_PERMISSION_DENY;
 TEST_SUITE("jsonframe") {
 
 TEST_CASE("jsonframe: descriptor names the codec") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{JSONFRAME_SO, host};
   CHECK(std::string(lib.descriptor().name) == "jsonframe");
   CHECK(std::string(lib.descriptor().version) == "1.0.0");
@@ -372,7 +372,7 @@ TEST_CASE("jsonframe: deeply nested frames are refused") {
 }
 
 TEST_CASE("jsonframe: config: valid forms are accepted") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{JSONFRAME_SO, host};
   for (const char* cfg : {"", "  ", "null", "{}", R"({"max_frame_bytes":16})", R"({"max_frame_bytes":67108864})"}) {
     CAPTURE(cfg);
@@ -381,7 +381,7 @@ TEST_CASE("jsonframe: config: valid forms are accepted") {
 }
 
 TEST_CASE("jsonframe: config: bad values refuse the codec with a clear reason") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{JSONFRAME_SO, host};
   struct Case {
     const char* config;

@@ -1,5 +1,5 @@
 // The line codec: each command, line framing across chunks, answer order, errors and config.
-#include "fake_host.h"
+#include "checked_host.h"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@ namespace {
 
 struct Line {
   explicit Line(std::string_view config = "{}") : codec(library, config) {}
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary library{LINE_SO, host};
   CodecInstance codec;
   FakeSession s{codec};
@@ -32,7 +32,7 @@ constexpr auto kOk = EXPROTO_STATUS_OK;
 TEST_SUITE("line") {
 
 TEST_CASE("line: descriptor names the codec") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{LINE_SO, host};
   CHECK(std::string(lib.descriptor().name) == "line");
 }
@@ -331,7 +331,7 @@ TEST_CASE("line: a call the host refuses is answered at once") {
 }
 
 TEST_CASE("line: config: valid forms are accepted") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{LINE_SO, host};
   for (const char* cfg : {"", "null", "{}", R"({"keepalive":0,"max_line_bytes":16,"default_qos":2})",
                           R"({"keepalive":65535,"max_line_bytes":1048576})"}) {
@@ -341,7 +341,7 @@ TEST_CASE("line: config: valid forms are accepted") {
 }
 
 TEST_CASE("line: config: bad values refuse the codec with a clear reason") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{LINE_SO, host};
   struct Case {
     const char* config;
@@ -368,7 +368,7 @@ TEST_CASE("line: config: bad values refuse the codec with a clear reason") {
 }
 
 TEST_CASE("line: two instances of the codec keep their own config") {
-  FakeHost host;
+  CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{LINE_SO, host};
   CodecInstance strict(lib, R"({"max_line_bytes":16})");
   CodecInstance roomy(lib, R"({"max_line_bytes":64})");

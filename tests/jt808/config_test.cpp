@@ -1,12 +1,12 @@
 // Config validation: defaults, every key, and refusals naming the bad key.
-#include "fake_host.h"
+#include "checked_host.h"
 
 #include <doctest/doctest.h>
 
-using namespace jt808test;
+using namespace codectest;
 
 TEST_CASE("jt808: config accepts empty, null and every documented key") {
-  FakeHost host;
+  CheckedHost host{{.host_version = "jt808-tests"}};
   CodecLibrary lib{JT808_SO, host};
   for (const char* cfg : {"", "null", "{}",
                           R"({"up_topic":"a/${phone}","dn_topic":"b/${clientid}","up_qos":2,"dn_qos":0,
@@ -23,7 +23,7 @@ TEST_CASE("jt808: config accepts empty, null and every documented key") {
 }
 
 TEST_CASE("jt808: config refusals name the key") {
-  FakeHost host;
+  CheckedHost host{{.host_version = "jt808-tests"}};
   CodecLibrary lib{JT808_SO, host};
   const std::pair<const char*, const char*> cases[] = {
       {"[]", "must be an object"},

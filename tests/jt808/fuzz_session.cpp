@@ -7,7 +7,9 @@
 #include <exproto/codec_abi.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 extern "C" const exproto_codec_descriptor* exproto_codec_entry_v1(const exproto_host_api* host);
 
@@ -45,10 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   Script in{data, data + size};
   const auto mode = in.byte();
-  jt808test::FakeHost host;
-  jt808test::CodecLibrary lib(&exproto_codec_entry_v1, host);
-  jt808test::CodecInstance codec(lib, kConfigs[mode % 4]);
-  jt808test::FakeSession s(codec);
+  // A host-contract violation (e.g. a short clientinfo) is a finding like a crash.
+  codectest::FakeHost host{{.host_version = "jt808-fuzz", .on_violation = [](std::string_view) { std::abort(); }}};
+  codectest::CodecLibrary lib(&exproto_codec_entry_v1, host);
+  codectest::CodecInstance codec(lib, kConfigs[mode % 4]);
+  codectest::FakeSession s(codec);
   auto ok = [&](exproto_type_status st) {
     if (st != EXPROTO_STATUS_OK) s.close("host: hook failed");
     return st == EXPROTO_STATUS_OK;
@@ -75,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ok(s.messages({{"jt808/dn", in.chunk(), 0}}));
         break;
       case 5:
-        ok(s.resolve_all(jt808test::CallKind::publish, in.byte() % 6));
+        ok(s.resolve_all(codectest::CallKind::publish, in.byte() % 6));
         break;
       case 6:
         if (in.byte() == 0) ok(s.keepalive_timeout());

@@ -2,13 +2,14 @@
 // uplinks published as EMQX's JSON, replies, downlinks with retransmission, sub-packages, and the
 // handling of bad input.
 #include "body.hpp"
-#include "fake_host.h"
+#include "checked_host.h"
 #include "framing.hpp"
 #include "header.hpp"
 #include "test_util.hpp"
 
 #include <doctest/doctest.h>
 
+using namespace codectest;
 using namespace jt808test;
 using jt808::Json;
 
@@ -45,7 +46,7 @@ std::vector<Sent> decode(const std::string& bytes) {
 
 struct Rig {
   explicit Rig(std::string_view config = "{}") : codec(library, config) {}
-  FakeHost host;
+  CheckedHost host{{.host_version = "jt808-tests"}};
   CodecLibrary library{JT808_SO, host};
   CodecInstance codec;
   FakeSession s{codec};
@@ -72,7 +73,7 @@ std::string text_command(int sn = -1) {
 }  // namespace
 
 TEST_CASE("jt808: descriptor names the codec") {
-  FakeHost host;
+  CheckedHost host{{.host_version = "jt808-tests"}};
   CodecLibrary lib{JT808_SO, host};
   CHECK(std::string(lib.descriptor().name) == "jt808");
 }
