@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "host/registry/descriptor_check.h"
+#include "host/registry/elf_check.h"
 #include "host/registry/private_copy.h"
 
 namespace exproto::host {
@@ -51,6 +52,8 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
     auto copy = PrivateCopy::make(file, work_dir.empty() ? std::filesystem::temp_directory_path() : work_dir);
     if (!copy) return std::unexpected(copy.error());
     impl->sha256 = copy->sha256();
+    // Checked on the private copy (the exact bytes dlopen will map) before any of its code runs.
+    if (auto reloadable = check_elf_reloadable(copy->path()); !reloadable) return std::unexpected(reloadable.error());
     // RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
     // RTLD_LOCAL: two codecs (or two generations of one) never bind to each other's symbols.
     boost::dll::fs::error_code ec;

@@ -117,6 +117,12 @@ TEST_CASE("loader: an archive dir keeps the loaded bytes; the private copy is na
   CHECK_FALSE(std::filesystem::exists((*lib)->private_path()));
 }
 
+TEST_CASE("loader: a library with static TLS is refused before any of its code runs") {
+  ScratchDir work("loader-tls");
+  CHECK(load_error(fixture("static_tls"), work) ==
+        "uses static TLS (DF_STATIC_TLS); build it with -ftls-model=global-dynamic so it can be reloaded");
+}
+
 TEST_CASE("loader: a released library verifiably leaves the process") {
   ScratchDir work("loader-unload");
   auto lib = CodecLibrary::load(fixture("good"), work.path(), host_api());
