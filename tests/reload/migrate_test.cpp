@@ -38,6 +38,8 @@ void replace_under_load(bool by_rename) {
   CHECK(load.answered_by("v2") > 0);
   CHECK(load.reversals() == 0);
   CHECK(load.all_last("v2"));
+  // Send results pending at the migration reached the new generation, none lost or doubled.
+  for (const auto& p : load.check_results()) FAIL_CHECK(p);
   CHECK(s.host().metrics().migrate_failures.get() == 0);
   // Nothing uses generation 1 any more: destroyed, unloaded, and gone from the process.
   CHECK(wait_generation_state(s.host(), 1, "unloaded"));
@@ -124,6 +126,7 @@ TEST_CASE("reload: repeated swaps back and forth under load lose nothing and unl
   load.stop();
   for (const auto& e : load.errors()) FAIL_CHECK(e);
   CHECK(load.all_last("v1"));
+  for (const auto& p : load.check_results()) FAIL_CHECK(p);
   CHECK(s.host().metrics().sessions_migrated.get() == 6 * 20);
   CHECK(s.host().metrics().migrate_failures.get() == 0);
   // Generations 1..6 are all left behind and unloaded; only generation 7 stays mapped.

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 
@@ -101,6 +102,25 @@ bool Device::exchange(int n) {
   return true;
 }
 
+std::string Device::check_results(std::chrono::milliseconds timeout) {
+  std::string last;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    tcp_.write("RESULTS\n");
+    auto line = tcp_.read_line();
+    if (!line) return "no answer to RESULTS";
+    last = *line;
+    const auto at = line->find("results ");
+    if (at == std::string::npos) return "unexpected answer " + *line;
+    uint64_t results = 0, sends = 0;
+    if (std::sscanf(line->c_str() + at, "results %lu of %lu", &results, &sends) != 2) return "unparsable " + *line;
+    if (results > sends) return "more results than sends: " + *line;
+    if (results == sends) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "results still missing: " + last;
+}
+
 uint64_t Device::answered_by(const std::string& prefix) const { return prefix == "v1" ? v1_ : v2_; }
 
 Load::Load(uint16_t port, int devices, int pipeline) : per_device_(devices) {
@@ -122,6 +142,15 @@ Load::Load(uint16_t port, int devices, int pipeline) : per_device_(devices) {
 }
 
 Load::~Load() { stop(); }
+
+std::vector<std::string> Load::check_results() {
+  std::vector<std::string> problems;
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    auto p = devices_[i]->check_results();
+    if (!p.empty()) problems.push_back("device " + std::to_string(i) + ": " + p);
+  }
+  return problems;
+}
 
 uint64_t Load::reversals() const {
   uint64_t n = 0;

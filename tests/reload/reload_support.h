@@ -66,6 +66,8 @@ class Device {
   uint64_t answered() const { return next_; }
   uint64_t answered_by(const std::string& prefix) const;
   uint64_t reversals() const { return reversals_; }  // a v1 answer after a v2 one
+  // Asks "RESULTS" until the codec has the results of all its sends; "" or the problem.
+  std::string check_results(std::chrono::milliseconds timeout = 5s);
   itest::TcpClient& tcp() { return tcp_; }
 
  private:
@@ -88,6 +90,8 @@ class Load {
   uint64_t answered_by(const std::string& prefix) const;  // after stop()
   uint64_t reversals() const;                             // after stop()
   bool all_last(const std::string& prefix) const;         // after stop(): every device's last answer
+  // After stop(): each session got the result of every send exactly once, across generations.
+  std::vector<std::string> check_results();
   // Waits until every device got at least `n` more answers than now.
   bool wait_progress(uint64_t n, std::chrono::milliseconds timeout = 5s);
 
