@@ -101,7 +101,7 @@ TEST_CASE("reload: a host timer started on v1 fires into the migrated session on
   itest::Stack s(counter_stack(dir, host::ReloadPolicy::migrate));
   Device a(s.device_port());
   REQUIRE(a.exchange(2));
-  a.tcp().write("TIMER 600\n");
+  a.tcp().write("TIMER 1500\n");  // long enough to outlast the reload even on a slow machine
   dir.install_by_rename("v2");
   REQUIRE(wait_current(s.host(), "2.0.0"));
   REQUIRE(a.exchange(1));  // this event migrates the session

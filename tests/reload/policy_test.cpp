@@ -39,7 +39,7 @@ TEST_CASE("reload drain: old sessions keep v1 until they close, new ones get v2,
 
 TEST_CASE("reload drain: past the drain deadline a remaining session migrates") {
   PluginsDir dir;
-  itest::Stack s(counter_stack(dir, host::ReloadPolicy::drain, 300));
+  itest::Stack s(counter_stack(dir, host::ReloadPolicy::drain, 1000));
   Device a(s.device_port());
   REQUIRE(a.exchange(2));
   dir.install_by_rename("v2");
