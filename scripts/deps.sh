@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
       libboost-dev libboost-filesystem-dev nlohmann-json3-dev libspdlog-dev doctest-dev libcli11-dev
-      netcat-openbsd)
+      netcat-openbsd
+      clang-14 libclang-rt-14-dev)  # the jt808 fuzzers (CTest label fuzz)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
