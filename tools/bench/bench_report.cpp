@@ -21,8 +21,6 @@ double cpu_us_per_frame(const LoadResult& r) {
   return r.handler_cpu_percent / 100.0 * r.window_seconds / static_cast<double>(r.frames) * 1e6;
 }
 
-uint64_t problems(const LoadResult& r) { return r.rpc_errors + r.nacks + r.stray_acks + r.handler_closes; }
-
 std::string fmt(const char* format, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, value);
@@ -74,7 +72,9 @@ std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& 
 }
 
 void print_table(std::ostream& out, const LoadSettings& s, const std::vector<LoadResult>& runs) {
-  out << "exproto-bench: " << s.conns << " conns, payload " << s.payload_bytes << " B, pipeline "
+  out << "exproto-bench: " << s.protocol << " devices, " << s.conns << " conns, "
+      << (s.protocol == "jsonframe" ? "payload " + std::to_string(s.payload_bytes) + " B, " : std::string())
+      << "pipeline "
       << s.pipeline << ", warm-up " << s.warmup_seconds << " s, window " << s.seconds << " s, "
       << s.channels << " handler channels\n\n";
   char line[256];
@@ -88,7 +88,7 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
                   r.label.c_str(), r.round, conns.c_str(), r.frames_per_second, r.p50_us, r.p99_us,
                   r.p999_us, r.max_us, r.adapter_calls_per_second, r.bench_cpu_percent,
                   opt("%.0f", r.handler_cpu_percent).c_str(), opt("%.1f", cpu_us_per_frame(r)).c_str(),
-                  static_cast<unsigned long long>(problems(r)));
+                  static_cast<unsigned long long>(r.errors()));
     out << line;
   }
   for (const auto& r : runs)
@@ -156,7 +156,8 @@ nlohmann::json run_json(const LoadResult& r) {
 
 void print_json(std::ostream& out, const LoadSettings& s, const std::vector<LoadResult>& runs) {
   nlohmann::json doc;
-  doc["settings"] = {{"conns", s.conns},           {"payload_bytes", s.payload_bytes},
+  doc["settings"] = {{"protocol", s.protocol},     {"conns", s.conns},
+                     {"payload_bytes", s.payload_bytes},
                      {"pipeline", s.pipeline},     {"warmup_seconds", s.warmup_seconds},
                      {"seconds", s.seconds},       {"channels", s.channels},
                      {"listener_port", s.listener_port}};

@@ -3,8 +3,13 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "bench_report.h"
+#include "device_protocol.h"
 #include "host_config.h"
+#include "jt808_devices.h"
 #include "latency_histogram.h"
 #include "reply_frame.h"
 
@@ -80,4 +85,90 @@ TEST_CASE("summaries are medians and ratios are host over baseline") {
   REQUIRE(ratio);
   CHECK(ratio->frames_per_second == doctest::Approx(0.5));
   CHECK(ratio->p50_us == doctest::Approx(2.0));
+}
+
+TEST_CASE("jt808 frames: the bench's encoder reproduces a reference frame byte for byte") {
+  std::ifstream file(JT808_CORPUS_LOCATION, std::ios::binary);
+  REQUIRE(file);
+  std::string corpus((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  REQUIRE(corpus.size() > 1);
+  std::string frame = corpus.substr(1);  // the corpus file leads with one garbage byte
+  auto read = read_jt808_frame(frame);
+  REQUIRE(read);
+  CHECK(read->msg_id == 0x0200);
+  CHECK(read->phone == "013800138000");
+  CHECK(read->serial == 2);
+  CHECK(read->body.size() == 37);
+  CHECK(jt808_frame(read->msg_id, read->phone, read->serial, read->body) == frame);
+}
+
+TEST_CASE("jt808 frames: escaping, check code and malformed input") {
+  const std::string body("\x7e\x01\x7d\x02", 4);
+  auto frame = jt808_frame(0x0900, "013912345678", 0x7e7d, body);
+  // 0x7e and 0x7d never appear between the delimiters
+  CHECK(frame.substr(1, frame.size() - 2).find('\x7e') == std::string::npos);
+  CHECK(frame.find("\x7d\x02\x01\x7d\x01\x02") != std::string::npos);
+  auto read = read_jt808_frame(frame);
+  REQUIRE(read);
+  CHECK(read->serial == 0x7e7d);
+  CHECK(read->body == body);
+
+  std::string bad_check = frame;
+  bad_check[bad_check.size() - 2] ^= 0x01;
+  CHECK_FALSE(read_jt808_frame(bad_check));
+  CHECK_FALSE(read_jt808_frame(frame.substr(0, frame.size() - 1)));   // no closing delimiter
+  CHECK_FALSE(read_jt808_frame(frame + frame));                        // two frames
+  CHECK_FALSE(read_jt808_frame(std::string("\x7e\x7d\x03\x7e", 4)));  // invalid escape
+}
+
+TEST_CASE("jt808 devices: login is register then authenticate; 0x8001 answers are classified") {
+  auto devices = make_device_protocol("jt808", 0);
+  REQUIRE(devices);
+  CHECK(devices->codec() == "jt808");
+  auto login = devices->login(7);
+  auto split = login.find("\x7e\x7e");
+  REQUIRE(split != std::string::npos);
+  auto reg = read_jt808_frame(login.substr(0, split + 1));
+  auto auth = read_jt808_frame(login.substr(split + 1));
+  REQUIRE(reg);
+  REQUIRE(auth);
+  CHECK(reg->msg_id == 0x0100);
+  CHECK(auth->msg_id == 0x0102);
+  CHECK(auth->body == "anonymous");
+  CHECK(reg->phone == "013800000007");
+  CHECK(devices->login(8) != login);  // every device has its own phone number
+
+  auto report = read_jt808_frame(devices->report(7, 42));
+  REQUIRE(report);
+  CHECK(report->msg_id == 0x0200);
+  CHECK(report->serial == 42);
+  CHECK(devices->report_changes_per_frame());
+
+  auto answer = [](uint16_t answered, uint8_t result) {
+    std::string body;
+    for (unsigned v : {0u, 42u, unsigned{answered} >> 8, unsigned{answered} & 0xffu, unsigned{result}})
+      body.push_back(static_cast<char>(v));
+    return jt808_frame(0x8001, "013800000007", 5, body);
+  };
+  auto ack = devices->read_reply(answer(0x0200, 0));
+  REQUIRE(ack);
+  CHECK(ack->kind == ReplyKind::report_ack);
+  CHECK(ack->code == 0);
+  auto denied = devices->read_reply(answer(0x0102, 1));
+  REQUIRE(denied);
+  CHECK(denied->kind == ReplyKind::login_ack);
+  CHECK(denied->code == 1);
+  CHECK(devices->read_reply(answer(0x0002, 0))->kind == ReplyKind::other);
+  CHECK_FALSE(devices->read_reply("{\"type\":4}"));
+}
+
+TEST_CASE("jsonframe devices and unknown protocols") {
+  auto devices = make_device_protocol("jsonframe", 3);
+  REQUIRE(devices);
+  CHECK(devices->report(1, 0).find("\"payload\":\"xxx\"") != std::string::npos);
+  CHECK_FALSE(devices->report_changes_per_frame());
+  CHECK(devices->read_reply(R"({"type":2,"code":0})")->kind == ReplyKind::login_ack);
+  CHECK(devices->read_reply(R"({"type":4,"code":3})")->code == 3);
+  CHECK(devices->read_reply(R"({"type":6,"code":0})")->kind == ReplyKind::other);
+  CHECK_FALSE(make_device_protocol("mqtt", 0));
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "device_protocol.h"
 #include "free_port.h"
 #include "handler_process.h"
 #include "host_config.h"
@@ -13,6 +14,12 @@
 
 namespace exproto::bench {
 namespace {
+
+std::string codec_for(const std::string& protocol) {
+  auto devices = make_device_protocol(protocol, 0);
+  if (!devices) throw std::runtime_error("unknown device protocol \"" + protocol + "\"");
+  return std::string(devices->codec());
+}
 
 struct Target {
   const char* label;
@@ -44,6 +51,7 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
   inputs.plugins_dir = s.plugins_dir;
   inputs.plugins_dir_given = s.plugins_dir_given;
   inputs.listener_port = s.load.listener_port;
+  inputs.codec = codec_for(s.load.protocol);
   inputs.base_config = s.host_config;
   auto config_file = dir.path() / "config.json";
   write_file(config_file, make_host_config(inputs));
@@ -74,7 +82,9 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
 }  // namespace
 
 std::vector<LoadResult> run_compare(const CompareSettings& s, AdapterServer& adapter, std::ostream& progress) {
-  const Target targets[] = {{"baseline", &s.baseline_bin}, {"host", &s.host_bin}};
+  std::vector<Target> targets;
+  if (!s.host_only) targets.push_back({"baseline", &s.baseline_bin});
+  targets.push_back({"host", &s.host_bin});
   for (const auto& t : targets)
     if (!std::filesystem::exists(*t.bin))
       throw std::runtime_error(std::string(t.label) + " executable not found: " + t.bin->string());

@@ -1,5 +1,6 @@
 // Compare mode: baseline handler and exproto-host, each started fresh, benchmarked in
-// alternating rounds (B H B H ...) so that machine noise lands on both.
+// alternating rounds (B H B H ...) so that machine noise lands on both. Host-only mode runs the
+// same fresh-host rounds without the baseline.
 #pragma once
 
 #include <filesystem>
@@ -16,6 +17,7 @@ namespace exproto::bench {
 struct CompareSettings {
   LoadSettings load;  // handler_address, handler_pid and run_tag are set per round
   int rounds = 3;
+  bool host_only = false;  // no baseline: rounds of the host alone (protocols the baseline does not speak)
   std::filesystem::path host_bin;
   std::filesystem::path baseline_bin;
   std::filesystem::path plugins_dir;

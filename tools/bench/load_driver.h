@@ -14,6 +14,7 @@ namespace exproto::bench {
 
 struct LoadSettings {
   std::string handler_address;    // host:port of the handler under test
+  std::string protocol = "jsonframe";  // what the devices speak: jsonframe | jt808
   std::size_t conns = 100;
   uint32_t listener_port = 7993;  // ConnInfo.sockname.port, what the handler routes on
   std::size_t payload_bytes = 64;

@@ -34,6 +34,9 @@ struct LoadResult {
   uint64_t stray_acks = 0;      // PUBACKs with no frame outstanding
   uint64_t handler_closes = 0;  // Close calls the handler made
   std::string first_error;      // first failed RPC's status, for the report
+
+  // Everything that makes the run's figures meaningless; must be 0.
+  uint64_t errors() const { return rpc_errors + nacks + stray_acks + handler_closes; }
 };
 
 }  // namespace exproto::bench

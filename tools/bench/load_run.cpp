@@ -8,21 +8,19 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "exproto.grpc.pb.h"
+#include "device_protocol.h"
 #include "latency_histogram.h"
-#include "reply_frame.h"
 
 namespace exproto::bench {
 namespace {
 namespace v1 = emqx::exproto::v1;
 using Clock = std::chrono::steady_clock;
 using Stub = v1::ConnectionUnaryHandler::Stub;
-
-constexpr int kConnack = 2;
-constexpr int kPuback = 4;
 
 // What a conn last sent; together with rpc_in_flight it says what may be sent next.
 enum class Stage { idle, creating, connecting, publishing, closing, closed };
@@ -33,6 +31,8 @@ enum class Action { none, create, connect, publish, close };
 struct Conn {
   std::mutex mu;
   Stub* stub = nullptr;
+  std::size_t device = 0;
+  uint16_t serial = 0;          // the next report's serial number, for protocols that carry one
   Stage stage = Stage::idle;
   bool rpc_in_flight = false;
   bool connack = false;
@@ -51,14 +51,10 @@ struct Conn {
   std::size_t outstanding = 0;
 };
 
-std::string publish_json(std::size_t index, std::size_t payload_bytes) {
-  return R"({"type":3,"topic":"t/)" + std::to_string(index) + R"(","qos":0,"payload":")" +
-         std::string(payload_bytes, 'x') + R"("})";
-}
-
-std::string connect_json(std::size_t index) {
-  return R"({"type":1,"password":"p","clientinfo":{"proto_ver":"v0.1","proto_name":"demo","clientid":"bench-)" +
-         std::to_string(index) + R"("}})";
+std::unique_ptr<DeviceProtocol> protocol_for(const LoadSettings& s) {
+  auto protocol = make_device_protocol(s.protocol, s.payload_bytes);
+  if (!protocol) throw std::invalid_argument("unknown device protocol \"" + s.protocol + "\"");
+  return protocol;
 }
 
 uint64_t nanos_between(Clock::time_point from, Clock::time_point to) {
@@ -72,7 +68,7 @@ uint64_t nanos_between(Clock::time_point from, Clock::time_point to) {
 class LoadRun::Impl {
  public:
   explicit Impl(const LoadSettings& s)
-      : settings_(s), prefix_("b" + std::to_string(s.run_tag) + "."), conns_(s.conns) {
+      : settings_(s), protocol_(protocol_for(s)), prefix_("b" + std::to_string(s.run_tag) + "."), conns_(s.conns) {
     for (std::size_t i = 0; i < std::max<std::size_t>(1, s.channels); ++i) {
       grpc::ChannelArguments args;
       // distinct args + a local pool => one TCP connection per channel, like EMQX's pool
@@ -114,11 +110,12 @@ class LoadRun::Impl {
   void on_send(std::string_view conn, std::string_view bytes) {
     auto now = Clock::now();
     Conn* c = find(conn);
-    auto frame = scan_reply_frame(bytes);
-    if (!c || !frame) return;
-    if (frame->code != 0 && (frame->type == kConnack || frame->type == kPuback)) nacks_.fetch_add(1);
-    if (frame->type == kConnack) on_connack(*c, now);
-    if (frame->type == kPuback) on_puback(*c, now);
+    if (!c) return;
+    auto reply = protocol_->read_reply(bytes);
+    if (!reply || reply->kind == ReplyKind::other) return;
+    if (reply->code != 0) nacks_.fetch_add(1);
+    if (reply->kind == ReplyKind::login_ack) on_connack(*c, now);
+    if (reply->kind == ReplyKind::report_ack) on_puback(*c, now);
   }
 
   void on_close(std::string_view conn) {
@@ -159,6 +156,8 @@ class LoadRun::Impl {
     Conn& c = conns_[i];
     std::string id = prefix_ + std::to_string(i);
     c.stub = stubs_[i % stubs_.size()].get();
+    c.device = i;
+    c.serial = 1;  // the login frames used serials 0 and 1
     c.created.set_conn(id);
     auto* info = c.created.mutable_conninfo();
     info->set_socktype(v1::TCP);
@@ -167,9 +166,9 @@ class LoadRun::Impl {
     info->mutable_sockname()->set_host("127.0.0.1");
     info->mutable_sockname()->set_port(settings_.listener_port);
     c.connect_frame.set_conn(id);
-    c.connect_frame.set_bytes(connect_json(i));
+    c.connect_frame.set_bytes(protocol_->login(i));
     c.publish_frame.set_conn(id);
-    c.publish_frame.set_bytes(publish_json(i, settings_.payload_bytes));
+    c.publish_frame.set_bytes(protocol_->report(i, c.serial));
     c.closed.set_conn(id);
     c.closed.set_reason("normal");
     c.sent.resize(std::max<std::size_t>(1, settings_.pipeline));
@@ -224,6 +223,8 @@ class LoadRun::Impl {
       c.ctx = std::make_unique<grpc::ClientContext>();
       if (action == Action::connect) c.connect_sent = Clock::now();
       if (action == Action::publish) {
+        // rebuilt under the lock: the previous report's RPC has completed (one in flight per conn)
+        if (protocol_->report_changes_per_frame()) c.publish_frame.set_bytes(protocol_->report(c.device, ++c.serial));
         c.sent[(c.head + c.outstanding) % c.sent.size()] = Clock::now();
         ++c.outstanding;
       }
@@ -299,6 +300,7 @@ class LoadRun::Impl {
   }
 
   const LoadSettings settings_;
+  const std::unique_ptr<DeviceProtocol> protocol_;
   const std::string prefix_;
   std::vector<std::unique_ptr<Stub>> stubs_;
   std::vector<Conn> conns_;

@@ -26,6 +26,7 @@ std::filesystem::path next_to_self(const char* name) {
 struct Cli {
   LoadSettings load;
   bool compare = false;
+  bool host_only = false;
   bool json = false;
   int rounds = 0;  // 0: 1 for one handler, 3 for compare
   std::string adapter_bind;
@@ -42,7 +43,15 @@ void add_options(CLI::App& app, Cli& cli) {
                       ->capture_default_str();
   auto* compare = app.add_flag("--compare", cli.compare,
                                "start the baseline and exproto-host in turn and compare them");
+  auto* host_only = app.add_flag("--host-only", cli.host_only,
+                                 "start exproto-host alone for each round (no baseline; any --protocol)");
   handler->excludes(compare);
+  handler->excludes(host_only);
+  compare->excludes(host_only);
+  app.add_option("--protocol", cli.load.protocol,
+                 "what the devices speak: jsonframe (CONNECT, PUBLISH/PUBACK) or jt808 (register + "
+                 "authenticate, then 0x0200 location reports acknowledged by 0x8001)")
+      ->capture_default_str()->check(CLI::IsMember({"jsonframe", "jt808"}));
   app.add_option("--conns", cli.load.conns, "simulated device connections")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seconds", cli.load.seconds, "measured window per run")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--warmup", cli.load.warmup_seconds, "publishing before the window opens")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -62,7 +71,7 @@ void add_options(CLI::App& app, Cli& cli) {
   app.add_option("--host-config", cli.host_config,
                  "base host config (--compare); the bench overrides handler.bind and adapter.address");
   app.add_option("--handler-pid", cli.load.handler_pid, "with --handler: that process's pid, to report its CPU")
-      ->excludes(compare);
+      ->excludes(compare)->excludes(host_only);
   app.add_flag("--json", cli.json, "print JSON instead of the table");
 }
 
@@ -89,12 +98,17 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : cli.compare ? "127.0.0.1:0" : "127.0.0.1:9100";
+    if (cli.compare && cli.load.protocol != "jsonframe")
+      throw std::invalid_argument("the baseline speaks jsonframe only; use --host-only for --protocol " +
+                                  cli.load.protocol);
+    bool spawn = cli.compare || cli.host_only;
+    std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : spawn ? "127.0.0.1:0" : "127.0.0.1:9100";
     AdapterServer adapter(bind, cli.adapter_threads);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
     std::vector<LoadResult> results;
-    if (cli.compare) {
+    if (spawn) {
       CompareSettings s;
+      s.host_only = cli.host_only;
       s.load = cli.load;
       s.rounds = cli.rounds > 0 ? cli.rounds : 3;
       s.host_bin = cli.host_bin;
@@ -110,8 +124,11 @@ int main(int argc, char** argv) {
       print_json(std::cout, cli.load, results);
     else
       print_table(std::cout, cli.load, results);
-    for (const auto& r : results)
-      if (r.conns_connected == 0) return 2;  // nothing was measured; make scripts notice
+    // make scripts notice a run that measured nothing or whose numbers mean nothing
+    for (const auto& r : results) {
+      if (r.conns_connected == 0 || r.frames == 0) return 2;
+      if (r.errors() != 0) return 3;
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "exproto-bench: " << e.what() << "\n";
