@@ -37,7 +37,7 @@ TEST_CASE("jsonframe: descriptor names the codec") {
   CheckedHost host{{.timers = false}};  // these codecs use no host timers
   CodecLibrary lib{JSONFRAME_SO, host};
   CHECK(std::string(lib.descriptor().name) == "jsonframe");
-  CHECK(std::string(lib.descriptor().version) == "1.0.0");
+  CHECK(std::string(lib.descriptor().version) == "1.1.0");
 }
 
 TEST_CASE("jsonframe: CONNECT authenticates with the device's clientinfo and answers CONNACK 0") {

@@ -65,10 +65,10 @@ bool wait_current(host::App& app, const std::string& version, std::chrono::milli
 }
 
 bool wait_generation_state(host::App& app, uint64_t number, const std::string& state,
-                           std::chrono::milliseconds timeout) {
+                           std::chrono::milliseconds timeout, const std::string& codec) {
   return itest::wait_until(
       [&] {
-        auto c = codec_status(app);
+        auto c = codec_status(app, codec);
         if (!c) return false;
         for (const auto& g : c->generations)
           if (g.number == number) return g.state == state;

@@ -53,7 +53,7 @@ bool wait_current(exproto::host::App& app, const std::string& version, std::chro
 std::size_t mapped_counter_images();
 
 bool wait_generation_state(exproto::host::App& app, uint64_t number, const std::string& state,
-                           std::chrono::milliseconds timeout = 5s);
+                           std::chrono::milliseconds timeout = 5s, const std::string& codec = "counter");
 
 // One device speaking the counter protocol: line i is "<i>", the answer must be "vX:<i> <i>".
 class Device {

@@ -1,6 +1,7 @@
 // Driving one session's hooks, and what the tests read back from it.
 #include "fake_session.h"
 
+#include <cstddef>
 #include <stdexcept>
 
 namespace codectest {
@@ -23,12 +24,54 @@ int32_t abi_kind(CallKind k) {
 }  // namespace
 
 FakeSession::FakeSession(const CodecInstance& codec, std::string conn, exproto_type_socktype socktype)
-    : codec_(codec), d_(codec.library().descriptor()) {
-  const exproto_type_conninfo info{sizeof(exproto_type_conninfo), socktype, {"127.0.0.1", 9}, 50000,
-                                   {"127.0.0.1", 9}, 7993, {nullptr, 0}, {nullptr, 0}};
-  const auto status = d_.on_session_open(codec.handle(), this, {conn.data(), conn.size()}, &info, &state_);
+    : codec_(&codec), d_(&codec.library().descriptor()), conn_(std::move(conn)), socktype_(socktype) {
+  const auto info = conninfo();
+  const auto status = d_->on_session_open(codec.handle(), this, {conn_.data(), conn_.size()}, &info, &state_);
   expect(status == EXPROTO_STATUS_OK, "session open failed");
   open_ = true;
+}
+
+exproto_type_conninfo FakeSession::conninfo() const {
+  return {sizeof(exproto_type_conninfo), socktype_, {"127.0.0.1", 9}, 50000, {"127.0.0.1", 9}, 7993,
+          {nullptr, 0}, {nullptr, 0}};
+}
+
+std::pair<exproto_type_status, std::string> FakeSession::export_state() {
+  expect(open_, "session closed");
+  expect(d_->struct_size > offsetof(exproto_codec_descriptor, on_session_export) && d_->on_session_export,
+         "the codec has no on_session_export");
+  std::string out;
+  const exproto_type_state_writer writer{
+      sizeof(exproto_type_state_writer), &out, [](exproto_type_codec_host_ptr sink, exproto_type_bytes chunk) {
+        static_cast<std::string*>(sink)->append(reinterpret_cast<const char*>(chunk.ptr), chunk.len);
+        return true;
+      }};
+  const auto status = d_->on_session_export(state_, &writer);
+  return {status, std::move(out)};
+}
+
+exproto_type_status FakeSession::import_into(const CodecInstance& next, std::string_view state) {
+  expect(open_, "session closed");
+  const auto& nd = next.library().descriptor();
+  expect(nd.struct_size > offsetof(exproto_codec_descriptor, on_session_import) && nd.on_session_import,
+         "the next codec has no on_session_import");
+  const auto info = conninfo();
+  exproto_type_session_codec_ptr imported = nullptr;
+  const auto status = nd.on_session_import(next.handle(), this, {conn_.data(), conn_.size()}, &info,
+                                           {reinterpret_cast<const uint8_t*>(state.data()), state.size()}, &imported);
+  if (status != EXPROTO_STATUS_OK) return status;
+  const std::string_view migrated = "host:migrated";
+  d_->on_session_close(state_, {migrated.data(), migrated.size()});
+  codec_ = &next;
+  d_ = &nd;
+  state_ = imported;
+  return status;
+}
+
+exproto_type_status FakeSession::migrate_to(const CodecInstance& next) {
+  auto [status, state] = export_state();
+  if (status != EXPROTO_STATUS_OK) return status;
+  return import_into(next, state);
 }
 
 FakeSession::~FakeSession() { close(); }
@@ -36,7 +79,7 @@ FakeSession::~FakeSession() { close(); }
 void FakeSession::close(std::string_view reason) {
   if (!open_) return;
   open_ = false;
-  d_.on_session_close(state_, {reason.data(), reason.size()});
+  d_->on_session_close(state_, {reason.data(), reason.size()});
 }
 
 std::uint64_t FakeSession::record(Call call) {
@@ -68,7 +111,7 @@ exproto_type_status FakeSession::fire(std::uint64_t timer_id) {
   for (auto& t : timers) {
     if (t.id == timer_id && t.active) {
       t.active = false;
-      return d_.on_session_timer(state_, t.id, t.tag);
+      return d_->on_session_timer(state_, t.id, t.tag);
     }
   }
   throw std::runtime_error("no active timer " + std::to_string(timer_id));
@@ -84,7 +127,7 @@ std::vector<Timer> FakeSession::active_timers() const {
 
 exproto_type_status FakeSession::bytes(std::string_view data) {
   expect(open_, "session closed");
-  return d_.on_session_bytes(state_, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
+  return d_->on_session_bytes(state_, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
 }
 
 exproto_type_status FakeSession::messages(const std::vector<Delivery>& deliveries) {
@@ -100,12 +143,12 @@ exproto_type_status FakeSession::messages(const std::vector<Delivery>& deliverie
                     {reinterpret_cast<const uint8_t*>(d.payload.data()), d.payload.size()},
                     1700000000000});
   }
-  return d_.on_session_messages(state_, msgs.data(), msgs.size());
+  return d_->on_session_messages(state_, msgs.data(), msgs.size());
 }
 
 exproto_type_status FakeSession::keepalive_timeout() {
   expect(open_, "session closed");
-  return d_.on_session_keepalive_timeout(state_);
+  return d_->on_session_keepalive_timeout(state_);
 }
 
 exproto_type_status FakeSession::resolve_next(std::int32_t code, std::string_view message) {
@@ -115,7 +158,7 @@ exproto_type_status FakeSession::resolve_next(std::int32_t code, std::string_vie
   waiting_.pop_front();
   const exproto_type_call_result r{sizeof(exproto_type_call_result), w.id, abi_kind(w.kind), code,
                                    {message.data(), message.size()}};
-  return d_.on_session_result(state_, &r);
+  return d_->on_session_result(state_, &r);
 }
 
 exproto_type_status FakeSession::resolve_all(std::optional<CallKind> failing, std::int32_t code,

@@ -4,6 +4,8 @@
 #include "fake_host.h"
 
 #include <deque>
+#include <string>
+#include <utility>
 
 namespace codectest {
 
@@ -34,6 +36,16 @@ class FakeSession {
   void close(std::string_view reason = "{shutdown,tcp_closed}");
   bool is_open() const { return open_; }
 
+  // Hot reload, as the host does it between two events. Waiting calls, timers and recorded calls
+  // belong to this (host-side) session and stay with it.
+  /// on_session_export of the current codec: the status and the bytes written.
+  std::pair<exproto_type_status, std::string> export_state();
+  /// on_session_import of `next` from `state`; on OK the old codec's session is closed with
+  /// "host:migrated" and later events go to `next`. On failure nothing changes.
+  exproto_type_status import_into(const CodecInstance& next, std::string_view state);
+  /// export_state, then import_into `next`; the first non-OK status.
+  exproto_type_status migrate_to(const CodecInstance& next);
+
   /// Bytes sent since the last call, concatenated.
   std::string take_sent();
   /// Calls of one kind, in order.
@@ -43,7 +55,7 @@ class FakeSession {
   bool logged(std::string_view fragment) const;
 
   // Used by the host API functions.
-  FakeHost& host() const { return codec_.library().host(); }
+  FakeHost& host() const { return codec_->library().host(); }
   std::uint64_t record(Call call);
   void log(std::int32_t level, std::string_view text) { logs.push_back({level, std::string(text)}); }
   std::uint64_t timer_start(std::uint64_t delay_ms, std::uint64_t tag);
@@ -60,8 +72,12 @@ class FakeSession {
     CallKind kind;
   };
 
-  const CodecInstance& codec_;
-  const exproto_codec_descriptor& d_;
+  exproto_type_conninfo conninfo() const;
+
+  const CodecInstance* codec_;
+  const exproto_codec_descriptor* d_;
+  std::string conn_;
+  exproto_type_socktype socktype_;
   exproto_type_session_codec_ptr state_ = nullptr;
   bool open_ = false;
   std::deque<Waiting> waiting_;

@@ -37,6 +37,9 @@ class FrameScanner {
 
   /// Bytes held for an unfinished frame (tests and diagnostics).
   std::size_t buffered() const { return buf_.size() - begin_; }
+  /// The bytes not handed out yet (an unfinished frame); feeding them to a fresh scanner
+  /// reproduces this one's state, which is how a session carries it across a hot reload.
+  std::string_view unconsumed() const { return std::string_view(buf_).substr(begin_); }
 
  private:
   void compact();

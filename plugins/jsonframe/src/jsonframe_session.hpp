@@ -11,6 +11,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
 #include <optional>
 
 namespace jsonframe {
@@ -24,6 +27,12 @@ class JsonFrameSession final : public exproto::Session {
   exproto::Status on_messages(std::span<const exproto::Message> messages) override;
   exproto::Status on_keepalive_timeout() override;
   exproto::Status on_result(const exproto::CallResult& result) override;
+
+  // Hot reload (session_migration.cpp): the state as bytes, and a session continued from them by
+  // the next generation (throws exproto::Error naming what is wrong with `state`).
+  exproto::Status export_state(std::string& out) override;
+  static std::unique_ptr<JsonFrameSession> import(exproto::SessionHost host, const Config& config, bool datagrams,
+                                                  std::string_view state);
 
  private:
   // A reply owed to the device, in frame order.

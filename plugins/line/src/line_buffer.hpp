@@ -19,6 +19,9 @@ class LineBuffer {
   std::optional<std::string_view> next();
   /// Everything not handed out yet: after next() returned nullopt, the unfinished line.
   std::size_t buffered() const { return buf_.size() - begin_; }
+  /// The bytes not handed out yet; feeding them to a fresh buffer reproduces this one, which is how
+  /// a session carries them across a hot reload.
+  std::string_view unconsumed() const { return std::string_view(buf_).substr(begin_); }
 
  private:
   std::string buf_;

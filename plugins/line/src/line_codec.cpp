@@ -18,14 +18,23 @@ class LineCodec final : public exproto::Codec {
 
   std::unique_ptr<exproto::Session> open(exproto::SessionHost host, std::string_view /*conn*/,
                                          const exproto::ConnInfo& info) override {
-    const bool datagrams = info.socktype == exproto::SocketType::udp || info.socktype == exproto::SocketType::dtls;
-    return std::make_unique<LineSession>(host, config_, datagrams);
+    return std::make_unique<LineSession>(host, config_, is_datagram(info));
+  }
+
+  // Hot reload: continues a session an earlier generation exported (session_migration.cpp).
+  std::unique_ptr<exproto::Session> import_session(exproto::SessionHost host, std::string_view /*conn*/,
+                                                   const exproto::ConnInfo& info, std::string_view state) {
+    return LineSession::import(host, config_, is_datagram(info), state);
   }
 
  private:
+  static bool is_datagram(const exproto::ConnInfo& info) {
+    return info.socktype == exproto::SocketType::udp || info.socktype == exproto::SocketType::dtls;
+  }
+
   const Config config_;
 };
 
 }  // namespace line
 
-EXPROTO_CODEC(line::LineCodec, "line", "1.0.0", "exproto-host")
+EXPROTO_CODEC(line::LineCodec, "line", "1.1.0", "exproto-host")
