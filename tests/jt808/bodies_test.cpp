@@ -28,6 +28,15 @@ constexpr const char* kLoc = "00000001 00000002 01dc9a07 073d4d95 000c 0258 005a
 #define LOC_HEX "00000001 00000002 01dc9a07 073d4d95 000c 0258 005a 231122031500"
 #define LOC_JSON \
   R"("alarm":1,"status":2,"latitude":31234567,"longitude":121458069,"altitude":12,"speed":600,"direction":90,"time":"231122031500")"
+#define TIMES_HEX "231122000000 231122235959"
+#define TIMES_JSON R"("start_time":"231122000000","end_time":"231122235959")"
+#define N128_HEX \
+  "414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141" \
+  "414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141" \
+  "4141414141414141414141414141414141414141414141414141414141414141"
+#define N128_JSON \
+  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 #define SIGNAL_LOW_BEAM                                                                                        \
   R"({"low_beam":1,"high_beam":0,"right_turn":0,"left_turn":0,"brake":0,"reverse":0,"fog":0,"side_marker":0,)" \
   R"("horn":0,"air_conditioner":0,"neutral":0,"retarder":0,"abs":0,"heater":0,"cluth":0})"
@@ -43,6 +52,7 @@ const Vector kVectors[] = {
     {"0x8004 server time", Version::v2019, 0x8004, "231122031500", R"({"time":"231122031500"})"},
     {"0x8003 re-send 2013", Version::v2013, 0x8003, "0010 02 0002 0003", R"({"seq":16,"length":2,"ids":[2,3]})", BitOrder::emqx, true},
     {"0x8003 re-send 2019", Version::v2019, 0x8003, "0010 0002 0002 0003", R"({"seq":16,"length":2,"ids":[2,3]})", BitOrder::emqx, true},
+    {"0x0005 terminal re-send request", Version::v2019, 0x0005, "0010 0002 0002 0003", R"({"seq":16,"length":2,"ids":[2,3]})"},
     {"0x8800 media answer", Version::v2013, 0x8800, "00000005 01 0003", R"({"mm_id":5,"length":1,"retx_ids":[3]})"},
     {"0x8104 query all params", Version::v2013, 0x8104, "", "{}"},
     {"0x8107 query attributes", Version::v2013, 0x8107, "", "{}"},
@@ -158,6 +168,43 @@ const Vector kVectors[] = {
     {"0x8605 delete polygons", Version::v2013, 0x8605, "00", R"({"length":0,"ids":[]})"},
     {"0x8607 delete routes", Version::v2013, 0x8607, "01 00000004", R"({"length":1,"ids":[4]})"},
     {"0x0A00 RSA key", Version::v2013, 0x0A00, "00010001 0101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101010101", R"({"e":65537,"n":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="})"},
+    {"0x8A00 platform RSA key", Version::v2013, 0x8A00, "00010001 " N128_HEX, R"({"e":65537,"n":")" N128_JSON R"("})"},
+    // Areas and routes.
+    {"0x8600 circles 2013: optional parts by attribute bits", Version::v2013, 0x8600,
+     "02 02 00000001 0003 01dc9a07 073d4d95 00000064 " TIMES_HEX " 0050 0a"
+     " 00000002 0002 01dc9a07 073d4d95 000000c8 0050 0a",
+     R"({"type":2,"length":2,"areas":[{"id":1,"flag":3,"center_latitude":31234567,"center_longitude":121458069,"radius":100,)" TIMES_JSON
+     R"(,"max_speed":80,"overspeed_duration":10},{"id":2,"flag":2,"center_latitude":31234567,"center_longitude":121458069,"radius":200,)"
+     R"("max_speed":80,"overspeed_duration":10}]})", BitOrder::emqx, true},
+    {"0x8600 circle 2019: night speed with the speed limit, name always", Version::v2019, 0x8600,
+     "01 02 00000001 0003 01dc9a07 073d4d95 00000064 " TIMES_HEX " 0050 0a 0028 0002 4131"
+     " 00000003 0000 01dc9a07 073d4d95 00000064 0000",
+     R"({"type":1,"length":2,"areas":[{"id":1,"flag":3,"center_latitude":31234567,"center_longitude":121458069,"radius":100,)" TIMES_JSON
+     R"(,"max_speed":80,"overspeed_duration":10,"night_max_speed":40,"name":"A1"},)"
+     R"({"id":3,"flag":0,"center_latitude":31234567,"center_longitude":121458069,"radius":100,"name":""}]})", BitOrder::emqx, true},
+    {"0x8602 rectangle 2013", Version::v2013, 0x8602,
+     "00 01 00000005 0001 01dc9a07 073d4d95 01dc0000 073d0000 " TIMES_HEX " 0050 0a",
+     R"({"type":0,"length":1,"areas":[{"id":5,"flag":1,"lt_lat":31234567,"lt_lng":121458069,"rb_lat":31195136,"rb_lng":121438208,)" TIMES_JSON
+     R"(,"max_speed":80,"overspeed_duration":10}]})", BitOrder::emqx, true},
+    {"0x8602 rectangle 2019", Version::v2019, 0x8602,
+     "00 01 00000005 0001 01dc9a07 073d4d95 01dc0000 073d0000 " TIMES_HEX " 0050 0a 0000 0000",
+     R"({"type":0,"length":1,"areas":[{"id":5,"flag":1,"lt_lat":31234567,"lt_lng":121458069,"rb_lat":31195136,"rb_lng":121438208,)" TIMES_JSON
+     R"(,"max_speed":80,"overspeed_duration":10,"night_max_speed":0,"name":""}]})", BitOrder::emqx, true},
+    {"0x8604 polygon 2013", Version::v2013, 0x8604,
+     "00000007 0002 " TIMES_HEX " 0050 0a 0002 01dc9a07 073d4d95 01dc0000 073d0000",
+     R"({"id":7,"flag":2,)" TIMES_JSON R"(,"max_speed":80,"overspeed_duration":10,"length":2,)"
+     R"("points":[{"lat":31234567,"lng":121458069},{"lat":31195136,"lng":121438208}]})", BitOrder::emqx, true},
+    {"0x8604 polygon 2019", Version::v2019, 0x8604,
+     "00000007 0002 " TIMES_HEX " 0050 0a 0001 01dc9a07 073d4d95 0028 0002 4131",
+     R"({"id":7,"flag":2,)" TIMES_JSON R"(,"max_speed":80,"overspeed_duration":10,"length":1,)"
+     R"("points":[{"lat":31234567,"lng":121458069}],"night_max_speed":40,"name":"A1"})", BitOrder::emqx, true},
+    {"0x8606 route 2013", Version::v2013, 0x8606,
+     "00000009 0000 " TIMES_HEX " 0001 00000001 00000002 01dc9a07 073d4d95 0a 03 0e10 003c 0050 0a",
+     R"({"id":9,"flag":0,)" TIMES_JSON R"(,"length":1,"points":[{"point_id":1,"path_id":2,"point_lat":31234567,)"
+     R"("point_lng":121458069,"width":10,"attrib":3,"passed":3600,"uncovered":60,"max_speed":80,"overspeed_duration":10}]})",
+     BitOrder::emqx, true},
+    {"0x8606 route 2019", Version::v2019, 0x8606, "00000009 0000 " TIMES_HEX " 0000 0002 4131",
+     R"({"id":9,"flag":0,)" TIMES_JSON R"(,"length":0,"points":[],"name":"A1"})", BitOrder::emqx, true},
     // Multimedia.
     {"0x0802 stored media answer", Version::v2013, 0x0802, "0001 0001 00000007 00 01 02 " LOC_HEX,
      R"({"seq":1,"length":1,"result":[{"id":7,"type":0,"channel":1,"event":2,"location":{)" LOC_JSON "}}]}"},
@@ -303,4 +350,37 @@ TEST_CASE("jt808: a repeated location item overwrites the earlier one, whatever 
   CHECK(j["extra"] == Json::parse(R"({"fuel_meter":50})"));
   const auto k = decode_body(0x0200, unhex_bytes(std::string(kLoc) + " 02 02 0032 02 01 01"), ctx);
   CHECK(k["extra"] == Json::parse(R"({"2":"AQ=="})"));
+}
+
+TEST_CASE("jt808: area downlinks: circle parts follow the JSON keys, 2019 defaults, computed counts") {
+  const BodyContext v13{};
+  const BodyContext v19{Version::v2019};
+  // As EMQX: a circle's times and speed limit are written when their keys are present, whatever
+  // the attribute bits say; `length` in the JSON is ignored (computed from `areas`).
+  const auto circle = Json::parse(R"({"type":0,"length":9,"areas":[{"id":1,"flag":0,"center_latitude":1,"center_longitude":2,
+      "radius":3,"start_time":"231122000000","end_time":"231122235959","max_speed":80,"overspeed_duration":10}]})");
+  CHECK(hex(encode_body(0x8600, circle, v13)) ==
+        "0001" "00000001" "0000" "00000001" "00000002" "00000003" "231122000000" "231122235959" "0050" "0a");
+  // 2019 without night_max_speed / name: 0 and "" (EMQX's defaults).
+  CHECK(hex(encode_body(0x8600, circle, v19)) ==
+        "0001" "00000001" "0000" "00000001" "00000002" "00000003" "231122000000" "231122235959" "0050" "0a" "0000" "0000");
+  // A start_time without end_time is an error, not a half-written frame.
+  CHECK_THROWS_WITH(encode_body(0x8600, Json::parse(R"({"type":0,"areas":[{"id":1,"flag":1,"center_latitude":1,
+      "center_longitude":2,"radius":3,"start_time":"231122000000"}]})"), v13), "missing \"end_time\"");
+  // Polygon vertex count from `points`, not from `length`.
+  const auto polygon = Json::parse(R"({"id":7,"flag":0,"start_time":"231122000000","end_time":"231122235959","max_speed":1,
+      "overspeed_duration":2,"length":5,"points":[{"lat":1,"lng":2}]})");
+  CHECK(hex(encode_body(0x8604, polygon, v13)) == "00000007" "0000" "231122000000" "231122235959" "0001" "02" "0001" "00000001" "00000002");
+  CHECK_THROWS_WITH(encode_body(0x8606, Json::parse(R"({"id":1,"flag":0,"start_time":"231122000000","end_time":"231122235959",
+      "points":[{"point_id":1,"path_id":2,"point_lat":3,"point_lng":4,"width":300}]})"), v13), "\"width\" exceeds 255");
+  // Truncated area bodies are errors.
+  CHECK_THROWS_AS(decode_body(0x8600, unhex_bytes("00 01 00000001 0001 00000001 00000002 00000003"), v13), BodyError);
+  CHECK_THROWS_AS(decode_body(0x8604, unhex_bytes("00000007 0000 231122000000 231122235959 0001 02 0002 00000001"), v13),
+                  BodyError);
+}
+
+TEST_CASE("jt808: 0x8A00 takes `n` as exactly 128 raw bytes of the string, as EMQX") {
+  CHECK_THROWS_WITH(encode_body(0x8A00, Json::parse(R"({"e":1,"n":"short"})"), {}), "\"n\" must be 128 bytes");
+  const auto zeros = encode_body(0x8A00, Json{{"e", 0}, {"n", std::string(128, '\0')}}, {});
+  CHECK(hex(zeros) == "00000000" + std::string(256, '0'));
 }

@@ -16,7 +16,8 @@ TEST_CASE("jt808: config accepts empty, null and every documented key") {
                               "max_frame_bytes":2048,"max_pending_frames":4,
                               "subpackage":{"reassemble":false,"max_sets":2,"max_bytes":4096,"timeout_ms":100,"request_missing":true},
                               "keepalive":60,"ignore_unsupported_frames":false,"bit_order":"standard",
-                              "publish_control_messages":true})"}) {
+                              "publish_control_messages":true,"string_encoding":"gbk","reply_unknown_messages":true})",
+                          R"({"string_encoding":"utf8","reply_unknown_messages":false})"}) {
     CAPTURE(cfg);
     CHECK_FALSE(CodecInstance::refuse(lib, cfg));
   }
@@ -38,6 +39,9 @@ TEST_CASE("jt808: config refusals name the key") {
       {R"({"max_frame_bytes":100})", "\"max_frame_bytes\" must be between 1045"},
       {R"({"bit_order":"msb"})", "must be \"emqx\" or \"standard\""},
       {R"({"ignore_unsupported_frames":1})", "must be true or false"},
+      {R"({"string_encoding":"latin1"})", "\"string_encoding\" must be \"utf8\" or \"gbk\""},
+      {R"({"string_encoding":"GBK"})", "\"string_encoding\" must be \"utf8\" or \"gbk\""},
+      {R"({"reply_unknown_messages":"yes"})", "\"reply_unknown_messages\" must be true or false"},
   };
   for (const auto& [cfg, reason] : cases) {
     CAPTURE(cfg);

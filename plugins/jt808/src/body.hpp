@@ -1,10 +1,11 @@
 // Message bodies <-> EMQX's JSON body objects. Each family file (body_general, body_register,
-// body_params, body_location, body_data, body_vehicle, body_media, body_interaction) provides a
-// table of codecs; body_table looks them up.
+// body_params, body_location, body_data, body_vehicle, body_media, body_interaction, body_areas)
+// provides a table of codecs; body_table looks them up.
 // Every codec works in both directions, so uplinks can be encoded (tests, simulators) and
 // downlinks decoded (tests), and every type round-trips.
 #pragma once
 
+#include "gbk.hpp"
 #include "header.hpp"
 #include "wire.hpp"
 
@@ -27,7 +28,16 @@ enum class BitOrder {
 struct BodyContext {
   Version version = Version::v2013;
   BitOrder bit_order = BitOrder::emqx;
+  /// Set when STRING fields are GBK on the wire (`string_encoding: "gbk"`); the session's own
+  /// converter. Null: STRING fields are passed through as raw bytes.
+  GbkText* gbk = nullptr;
 };
+
+/// A STRING field read from the wire: converted from GBK when configured, raw bytes otherwise.
+std::string text_up(std::span<const std::uint8_t> raw, const BodyContext& ctx);
+/// A STRING field to write, read from `o[key]`: converted to GBK when configured (BodyError naming
+/// the key when it cannot be).
+std::string get_text(const Json& o, const char* key, const BodyContext& ctx);
 
 struct BodyCodec {
   std::uint16_t msg_id;
@@ -46,9 +56,10 @@ std::span<const BodyCodec> data_bodies();
 std::span<const BodyCodec> vehicle_bodies();
 std::span<const BodyCodec> media_bodies();
 std::span<const BodyCodec> interaction_bodies();
+std::span<const BodyCodec> area_bodies();
 
 /// Every family, for lookups and coverage checks.
-std::array<std::span<const BodyCodec>, 8> all_bodies();
+std::array<std::span<const BodyCodec>, 9> all_bodies();
 
 /// The codec for a message id, or nullptr when this codec does not know its layout.
 const BodyCodec* find_body(std::uint16_t msg_id);

@@ -11,13 +11,13 @@ Json text_decode(Reader& r, const BodyContext& ctx) {
   Json o;
   o["flag"] = r.u8();
   if (ctx.version == Version::v2019) o["text_type"] = r.u8();
-  o["text"] = as_string(r.rest());
+  o["text"] = text_up(r.rest(), ctx);
   return o;
 }
 void text_encode(const Json& b, Writer& w, const BodyContext& ctx) {
   w.u8(get_uint(b, "flag", 0xff));
   if (ctx.version == Version::v2019) w.u8(get_uint_or(b, "text_type", 0xff, 1));
-  w.raw(get_string(b, "text"));
+  w.raw(get_text(b, "text", ctx));
 }
 
 // 0x0900 / 0x8900: type BYTE + data (base64 in JSON).

@@ -50,6 +50,26 @@ void resend_encode(const Json& b, Writer& w, const BodyContext& ctx) {
   for (const auto& id : ids) w.u16(get_uint(Json{{"id", id}}, "id", 0xffff));
 }
 
+// 0x0005 (2019) the terminal asks for packages of one of our downlinks again: first package's
+// msg_sn WORD, count WORD, WORD package numbers; the same keys as 0x8003.
+Json terminal_resend_decode(Reader& r, const BodyContext&) {
+  Json o;
+  o["seq"] = r.u16();
+  const unsigned n = r.u16();
+  Json ids = Json::array();
+  for (unsigned i = 0; i < n; ++i) ids.push_back(r.u16());
+  o["length"] = n;
+  o["ids"] = std::move(ids);
+  return o;
+}
+void terminal_resend_encode(const Json& b, Writer& w, const BodyContext&) {
+  w.u16(get_uint(b, "seq", 0xffff));
+  const auto& ids = get_array(b, "ids");
+  if (ids.size() > 0xffff) throw BodyError("too many \"ids\"");
+  w.u16(ids.size());
+  for (const auto& id : ids) w.u16(get_uint(Json{{"id", id}}, "id", 0xffff));
+}
+
 // 0x8800 multimedia upload answer: media id, count BYTE, WORD package ids to re-send.
 Json media_ack_decode(Reader& r, const BodyContext&) {
   Json o;
@@ -76,6 +96,7 @@ constexpr BodyCodec kCodecs[] = {
     {0x0002, empty_decode, empty_encode},      {0x0003, empty_decode, empty_encode},
     {0x0004, empty_decode, empty_encode},      {0x8004, time_decode, time_encode},
     {0x8003, resend_decode, resend_encode},    {0x8800, media_ack_decode, media_ack_encode},
+    {0x0005, terminal_resend_decode, terminal_resend_encode},
     {0x8104, empty_decode, empty_encode},      {0x8107, empty_decode, empty_encode},
     {0x8201, empty_decode, empty_encode},      {0x8702, empty_decode, empty_encode},
     {0x8204, empty_decode, empty_encode},

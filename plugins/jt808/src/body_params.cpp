@@ -30,25 +30,25 @@ ParamType param_type(std::uint32_t id) {
 
 std::size_t width(ParamType t) { return t == ParamType::dword ? 4 : t == ParamType::word ? 2 : 1; }
 
-Json param_value(std::uint32_t id, std::span<const std::uint8_t> raw) {
+Json param_value(std::uint32_t id, std::span<const std::uint8_t> raw, const BodyContext& ctx) {
   const auto t = param_type(id);
-  if (t == ParamType::string) return as_string(raw);
+  if (t == ParamType::string) return text_up(raw, ctx);
   if (t == ParamType::bytes || raw.size() != width(t)) return base64_encode(raw);
   Reader r(raw);
   return t == ParamType::dword ? Json(r.u32()) : t == ParamType::word ? Json(r.u16()) : Json(r.u8());
 }
 
-Json params_decode(Reader& r, unsigned count) {
+Json params_decode(Reader& r, unsigned count, const BodyContext& ctx) {
   Json params = Json::array();
   for (unsigned i = 0; i < count; ++i) {
     const auto id = r.u32();
     const auto len = r.u8();
-    params.push_back(Json{{"id", id}, {"value", param_value(id, r.take(len))}});
+    params.push_back(Json{{"id", id}, {"value", param_value(id, r.take(len), ctx)}});
   }
   return params;
 }
 
-void params_encode(const Json& list, Writer& w) {
+void params_encode(const Json& list, Writer& w, const BodyContext& ctx) {
   if (list.size() > 0xff) throw BodyError("more than 255 \"params\"");
   w.u8(list.size());
   for (const auto& p : list) {
@@ -57,7 +57,7 @@ void params_encode(const Json& list, Writer& w) {
     const auto t = param_type(id);
     const auto& v = p.contains("value") ? p["value"] : throw BodyError("parameter without \"value\"");
     if (t == ParamType::string) {
-      const auto s = get_string(p, "value");
+      const auto s = get_text(p, "value", ctx);
       if (s.size() > 0xff) throw BodyError("parameter value longer than 255 bytes");
       w.u8(s.size());
       w.raw(s);
@@ -79,23 +79,23 @@ void params_encode(const Json& list, Writer& w) {
 }
 
 // 0x8103: the count is computed from `params` (EMQX copies `length` from the JSON).
-Json set_decode(Reader& r, const BodyContext&) {
+Json set_decode(Reader& r, const BodyContext& ctx) {
   const auto n = r.u8();
-  return Json{{"length", n}, {"params", params_decode(r, n)}};
+  return Json{{"length", n}, {"params", params_decode(r, n, ctx)}};
 }
-void set_encode(const Json& b, Writer& w, const BodyContext&) { params_encode(get_array(b, "params"), w); }
+void set_encode(const Json& b, Writer& w, const BodyContext& ctx) { params_encode(get_array(b, "params"), w, ctx); }
 
-Json answer_decode(Reader& r, const BodyContext&) {
+Json answer_decode(Reader& r, const BodyContext& ctx) {
   Json o;
   o["seq"] = r.u16();
   const auto n = r.u8();
   o["length"] = n;
-  o["params"] = params_decode(r, n);
+  o["params"] = params_decode(r, n, ctx);
   return o;
 }
-void answer_encode(const Json& b, Writer& w, const BodyContext&) {
+void answer_encode(const Json& b, Writer& w, const BodyContext& ctx) {
   w.u16(get_uint(b, "seq", 0xffff));
-  params_encode(get_array(b, "params"), w);
+  params_encode(get_array(b, "params"), w, ctx);
 }
 
 Json query_decode(Reader& r, const BodyContext&) {

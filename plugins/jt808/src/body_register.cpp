@@ -21,7 +21,7 @@ Json register_decode(Reader& r, const BodyContext& ctx) {
   o["model"] = trim_nul_right(as_string(r.take(w.model)));
   o["dev_id"] = trim_nul_right(as_string(r.take(w.dev_id)));
   o["color"] = r.u8();
-  o["license_number"] = as_string(r.rest());
+  o["license_number"] = text_up(r.rest(), ctx);
   return o;
 }
 void register_encode(const Json& b, Writer& w, const BodyContext& ctx) {
@@ -32,7 +32,7 @@ void register_encode(const Json& b, Writer& w, const BodyContext& ctx) {
   w.fixed(get_string(b, "model"), widths_.model);
   w.fixed(get_string(b, "dev_id"), widths_.dev_id);
   w.u8(get_uint(b, "color", 0xff));
-  w.raw(get_string(b, "license_number"));
+  w.raw(get_text(b, "license_number", ctx));
 }
 
 // 0x8100: the auth code runs to the end of the body; written whenever the key is present.

@@ -5,9 +5,23 @@
 
 namespace jt808 {
 
-std::array<std::span<const BodyCodec>, 8> all_bodies() {
-  return {general_bodies(), register_bodies(),  param_bodies(), location_bodies(),
-          data_bodies(),    vehicle_bodies(),   media_bodies(), interaction_bodies()};
+std::array<std::span<const BodyCodec>, 9> all_bodies() {
+  return {general_bodies(), register_bodies(), param_bodies(), location_bodies(),    data_bodies(),
+          vehicle_bodies(), media_bodies(),    area_bodies(),  interaction_bodies()};
+}
+
+std::string text_up(std::span<const std::uint8_t> raw, const BodyContext& ctx) {
+  return ctx.gbk != nullptr ? ctx.gbk->to_utf8(raw) : as_string(raw);
+}
+
+std::string get_text(const Json& o, const char* key, const BodyContext& ctx) {
+  auto text = get_string(o, key);
+  if (ctx.gbk == nullptr) return text;
+  std::string gbk;
+  if (!ctx.gbk->to_gbk(text, gbk)) {
+    throw BodyError(std::string("\"") + key + "\" is not valid UTF-8 or has characters GBK lacks");
+  }
+  return gbk;
 }
 
 const BodyCodec* find_body(std::uint16_t msg_id) {

@@ -1,13 +1,14 @@
 // Terminal attributes 0x0107, upgrade 0x8108, drive recorder 0x0700/0x8700/0x8701, driver identity
-// 0x0702, CAN bus 0x0705, vehicle control 0x8500, area/route query and delete 0x0608/0x8608 and
-// 0x8601/0x8603/0x8605/0x8607, terminal RSA key 0x0A00. Counts and lengths are computed from the
-// data (EMQX copies them from the downlink JSON); decoding reports them under EMQX's names.
+// 0x0702, CAN bus 0x0705, vehicle control 0x8500, RSA keys 0x0A00/0x8A00. Counts and lengths are
+// computed from the data (EMQX copies them from the downlink JSON); decoding reports them under
+// EMQX's names.
 #include "location.hpp"
 
 namespace jt808 {
 namespace {
 
 std::string length_prefixed(Reader& r) { return as_string(r.take(r.u8())); }
+std::string length_prefixed_text(Reader& r, const BodyContext& ctx) { return text_up(r.take(r.u8()), ctx); }
 void put_length_prefixed(Writer& w, const std::string& s, const char* key) {
   if (s.size() > 0xff) throw BodyError(std::string("\"") + key + "\" longer than 255 bytes");
   w.u8(s.size());
@@ -97,9 +98,9 @@ Json driver_decode(Reader& r, const BodyContext& ctx) {
   const auto ic = r.u8();
   o["ic_result"] = ic;
   if (ic != 0) return o;
-  o["driver_name"] = length_prefixed(r);
+  o["driver_name"] = length_prefixed_text(r, ctx);
   o["certificate"] = as_string(r.take(20));
-  o["organization"] = length_prefixed(r);
+  o["organization"] = length_prefixed_text(r, ctx);
   o["cert_expiry"] = r.bcd(4);
   if (ctx.version == Version::v2019) o["id_card"] = trim_nul_right(as_string(r.take(20)));
   return o;
@@ -112,9 +113,9 @@ void driver_encode(const Json& b, Writer& w, const BodyContext& ctx) {
   const auto ic = get_uint(b, "ic_result", 0xff);
   w.u8(ic);
   if (ic != 0) return;
-  put_length_prefixed(w, get_string(b, "driver_name"), "driver_name");
+  put_length_prefixed(w, get_text(b, "driver_name", ctx), "driver_name");
   w.fixed(get_string(b, "certificate"), 20);
-  put_length_prefixed(w, get_string(b, "organization"), "organization");
+  put_length_prefixed(w, get_text(b, "organization", ctx), "organization");
   w.bcd(get_bcd(b, "cert_expiry", 8), 4);
   if (ctx.version == Version::v2019) w.fixed(get_string(b, "id_card"), 20);
 }
@@ -187,49 +188,6 @@ void control_encode(const Json& b, Writer& w, const BodyContext& ctx) {
   }
 }
 
-Json area_answer_decode(Reader& r, const BodyContext&) {
-  Json o;
-  o["type"] = r.u8();
-  o["count"] = r.u32();
-  o["data"] = base64_encode(r.rest());
-  return o;
-}
-void area_answer_encode(const Json& b, Writer& w, const BodyContext&) {
-  w.u8(get_uint(b, "type", 0xff));
-  w.u32(get_uint(b, "count", 0xffffffff));
-  w.raw(get_base64(b, "data"));
-}
-
-Json area_query_decode(Reader& r, const BodyContext&) {
-  Json o;
-  o["type"] = r.u8();
-  const auto n = r.u32();
-  o["count"] = n;
-  Json ids = Json::array();
-  for (std::uint32_t i = 0; i < n; ++i) ids.push_back(r.u32());  // bounded: each read needs 4 bytes
-  o["ids"] = std::move(ids);
-  return o;
-}
-void area_query_encode(const Json& b, Writer& w, const BodyContext&) {
-  w.u8(get_uint(b, "type", 0xff));
-  const auto& ids = b.contains("ids") ? get_array(b, "ids") : Json::array();
-  w.u32(ids.size());
-  for (const auto& id : ids) w.u32(get_uint(Json{{"id", id}}, "id", 0xffffffff));
-}
-
-Json area_delete_decode(Reader& r, const BodyContext&) {
-  const auto n = r.u8();
-  Json ids = Json::array();
-  for (unsigned i = 0; i < n; ++i) ids.push_back(r.u32());
-  return Json{{"length", n}, {"ids", std::move(ids)}};
-}
-void area_delete_encode(const Json& b, Writer& w, const BodyContext&) {
-  const auto& ids = get_array(b, "ids");
-  if (ids.size() > 0xff) throw BodyError("more than 255 \"ids\"");
-  w.u8(ids.size());
-  for (const auto& id : ids) w.u32(get_uint(Json{{"id", id}}, "id", 0xffffffff));
-}
-
 Json rsa_decode(Reader& r, const BodyContext&) {
   Json o;
   o["e"] = r.u32();
@@ -243,6 +201,21 @@ void rsa_encode(const Json& b, Writer& w, const BodyContext&) {
   w.raw(n);
 }
 
+// 0x8A00: the same layout, but EMQX takes `n` from the downlink JSON as the string's raw bytes
+// (not base64, unlike 0x0A00's uplink JSON); exactly 128 of them are required here.
+Json platform_rsa_decode(Reader& r, const BodyContext&) {
+  Json o;
+  o["e"] = r.u32();
+  o["n"] = as_string(r.take(128));
+  return o;
+}
+void platform_rsa_encode(const Json& b, Writer& w, const BodyContext&) {
+  w.u32(get_uint(b, "e", 0xffffffff));
+  const auto n = get_string(b, "n");
+  if (n.size() != 128) throw BodyError("\"n\" must be 128 bytes");
+  w.raw(n);
+}
+
 constexpr BodyCodec kCodecs[] = {
     {0x0107, attributes_decode, attributes_encode},
     {0x8108, upgrade_decode, upgrade_encode},
@@ -252,13 +225,8 @@ constexpr BodyCodec kCodecs[] = {
     {0x0702, driver_decode, driver_encode},
     {0x0705, can_decode, can_encode},
     {0x8500, control_decode, control_encode},
-    {0x0608, area_answer_decode, area_answer_encode},
-    {0x8608, area_query_decode, area_query_encode},
-    {0x8601, area_delete_decode, area_delete_encode},
-    {0x8603, area_delete_decode, area_delete_encode},
-    {0x8605, area_delete_decode, area_delete_encode},
-    {0x8607, area_delete_decode, area_delete_encode},
     {0x0A00, rsa_decode, rsa_encode},
+    {0x8A00, platform_rsa_decode, platform_rsa_encode},
 };
 
 }  // namespace

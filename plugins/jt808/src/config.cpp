@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "gbk.hpp"
+
 #include <exproto/codec.hpp>
 #include <nlohmann/json.hpp>
 
@@ -134,11 +136,23 @@ Config parse_config(std::string_view json_text) {
       }
     } else if (key == "publish_control_messages") {
       cfg.publish_control_messages = boolean(v, key);
+    } else if (key == "string_encoding") {
+      if (v == "utf8") {
+        cfg.string_encoding = StringEncoding::utf8;
+      } else if (v == "gbk") {
+        // Refused here rather than failing every connection later.
+        if (!gbk_available()) reject(key, "is \"gbk\" but this system's iconv cannot convert GBK");
+        cfg.string_encoding = StringEncoding::gbk;
+      } else {
+        reject(key, "must be \"utf8\" or \"gbk\"");
+      }
+    } else if (key == "reply_unknown_messages") {
+      cfg.reply_unknown_messages = boolean(v, key);
     } else {
       unknown(key,
               "up_topic, dn_topic, up_qos, dn_qos, auth, retry_interval_ms, max_retry_times, message_queue_len, "
               "max_inflight, max_frame_bytes, max_pending_frames, subpackage, keepalive, ignore_unsupported_frames, "
-              "bit_order, publish_control_messages");
+              "bit_order, publish_control_messages, string_encoding, reply_unknown_messages");
     }
   }
   return cfg;

@@ -31,6 +31,12 @@ struct SubpackageConfig {
   bool request_missing = false;      // on timeout send 0x8003 once for the missing packages
 };
 
+/// How STRING fields travel on the wire (EMQX's `frame.string_encoding`).
+enum class StringEncoding {
+  utf8,  // passed through as raw bytes (EMQX's default)
+  gbk,   // GBK on the wire, UTF-8 in JSON
+};
+
 struct Config {
   Template up_topic{"jt808/${clientid}/${phone}/up"};  // ${clientid} ${phone}
   Template dn_topic{"jt808/${clientid}/${phone}/dn"};
@@ -48,6 +54,8 @@ struct Config {
   bool ignore_unsupported_frames = true;
   BitOrder bit_order = BitOrder::emqx;
   bool publish_control_messages = false;
+  StringEncoding string_encoding = StringEncoding::utf8;
+  bool reply_unknown_messages = false;  // answer unknown ids with 0x8001 result 3 (not supported)
 };
 
 /// Parses the config JSON text; empty text or `null` mean "all defaults". Throws exproto::Error

@@ -97,6 +97,19 @@ void Outbox::answer(std::uint16_t msg_id, std::optional<std::uint16_t> seq) {
   promote();
 }
 
+bool Outbox::resend(std::uint16_t first_sn, const std::vector<std::uint16_t>& packages) {
+  const auto it = std::find_if(inflight_.begin(), inflight_.end(),
+                               [first_sn](const Entry& e) { return e.msg.sns.front() == first_sn; });
+  if (it == inflight_.end()) return false;
+  for (const auto n : packages) {
+    // Numbers outside the message are the terminal's mistake; the valid ones still go out.
+    if (n == 0 || n > it->msg.frames.size()) continue;
+    port_.send(it->msg.frames[n - 1]);
+    ++counters_.resent;
+  }
+  return true;
+}
+
 void Outbox::on_timer(std::uint64_t key) {
   const auto it = std::find_if(inflight_.begin(), inflight_.end(), [key](const Entry& e) { return e.key == key; });
   if (it == inflight_.end()) return;

@@ -33,6 +33,7 @@ struct OutgoingMessage {
 
 struct OutboxCounters {
   std::uint64_t sent = 0, retransmitted = 0, acked = 0, given_up = 0, dropped = 0;
+  std::uint64_t resent = 0;  // packages sent again on a terminal's request (0x0005)
 };
 
 class Outbox {
@@ -49,6 +50,10 @@ class Outbox {
   /// Another terminal message that answers a downlink (0x0104, 0x0201, …); `seq` is its reply
   /// serial when it has one.
   void answer(std::uint16_t msg_id, std::optional<std::uint16_t> seq);
+  /// A terminal's 0x0005: sends the named packages (1-based) of the in-flight downlink whose first
+  /// package has msg_sn `first_sn` again, unchanged. False when no such downlink is in flight (one
+  /// already answered or given up is no longer kept).
+  bool resend(std::uint16_t first_sn, const std::vector<std::uint16_t>& packages);
   /// A retry timer fired; `key` is the tag's payload.
   void on_timer(std::uint64_t key);
   /// True while a downlink of `msg_id` waits for its answer.

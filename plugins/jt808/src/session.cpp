@@ -54,7 +54,10 @@ Jt808Session::Jt808Session(exproto::SessionHost host, const Config& config)
                           [this](std::uint64_t tag) { return this->host().timer_start(config_.retry_interval_ms, tag); },
                           [this](std::uint64_t id) { this->host().timer_cancel(id); },
                           [this](const std::string& text) { this->host().log(exproto::LogLevel::info, text); },
-                      }) {}
+                      }) {
+  // Per session: an iconv descriptor must not be shared by sessions running on other threads.
+  if (config.string_encoding == StringEncoding::gbk) gbk_ = std::make_unique<GbkText>();
+}
 
 exproto::Status Jt808Session::on_bytes(std::span<const std::uint8_t> data) {
   if (input_done_) return exproto::kOk;
@@ -158,6 +161,7 @@ void Jt808Session::on_subpackage(const Header& h, std::span<const std::uint8_t> 
 
 void Jt808Session::handle(const Header& h, std::span<const std::uint8_t> body, bool reassembled) {
   Json json;
+  const auto replaced_before = gbk_ ? gbk_->replaced() : 0;
   try {
     json = decode_body(h.msg_id, body, context(h.version));
   } catch (const BodyError& e) {
@@ -165,6 +169,11 @@ void Jt808Session::handle(const Header& h, std::span<const std::uint8_t> body, b
     refuse_frame("message " + hex16(h.msg_id) + " msg_sn=" + std::to_string(h.msg_sn) +
                  " dropped: body does not match its id: " + e.what());
     return;
+  }
+  if (gbk_ && gbk_->replaced() != replaced_before) {
+    host().log(exproto::LogLevel::debug, "message " + hex16(h.msg_id) + " msg_sn=" + std::to_string(h.msg_sn) + ": " +
+                                             std::to_string(gbk_->replaced() - replaced_before) +
+                                             " byte(s) of text that are not GBK replaced with U+FFFD");
   }
   switch (h.msg_id) {
     case 0x0100:
@@ -205,6 +214,11 @@ void Jt808Session::handle_uplink(const Header& h, const Json& body, bool reassem
       send_platform(0x8004, Json{{"time", text}});
       return;
     }
+    case 0x0A00:
+      // EMQX's stub, kept for terminals that wait for it: not published, answered with the
+      // platform key e = 0, n = 128 zero bytes. Encryption itself is not implemented.
+      send_platform(0x8A00, Json{{"e", 0}, {"n", std::string(128, '\0')}});
+      return;
     default:
       break;
   }
@@ -216,7 +230,10 @@ void Jt808Session::handle_uplink(const Header& h, const Json& body, bool reassem
     if (!outbox_.in_flight(0x8702) && !reassembled) reply_general(h, 0);
   } else if (auto_reply(h.msg_id) && !reassembled) {
     reply_general(h, 0);
+  } else if (config_.reply_unknown_messages && find_body(h.msg_id) == nullptr && !reassembled) {
+    reply_general(h, 3);  // "not supported"
   }
+  if (h.msg_id == 0x0005) resend_packages(body);
   outbox_.answer(h.msg_id, reply_serial(body));
 }
 
@@ -304,7 +321,11 @@ void Jt808Session::on_close(std::string_view reason) {
                                           " retransmitted=" + std::to_string(outbox_.counters().retransmitted) +
                                           " acked=" + std::to_string(outbox_.counters().acked) +
                                           " given_up=" + std::to_string(outbox_.counters().given_up) +
-                                          " dropped=" + std::to_string(outbox_.counters().dropped));
+                                          " dropped=" + std::to_string(outbox_.counters().dropped) +
+                                          " packages_resent=" + std::to_string(outbox_.counters().resent) +
+                                          (gbk_ ? " gbk_replaced=" + std::to_string(gbk_->replaced()) +
+                                                      " gbk_refused=" + std::to_string(gbk_->refused())
+                                                : std::string()));
 }
 
 }  // namespace jt808

@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "counters.hpp"
 #include "framing.hpp"
+#include "gbk.hpp"
 #include "header.hpp"
 #include "outbox.hpp"
 #include "reassembly.hpp"
@@ -16,6 +17,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,7 +51,7 @@ class Jt808Session final : public exproto::Session {
   void drain_held();
   void publish(const Header& h, const Json& body);
   void warn(const std::string& text);
-  BodyContext context(Version v) const { return BodyContext{v, config_.bit_order}; }
+  BodyContext context(Version v) const { return BodyContext{v, config_.bit_order, gbk_.get()}; }
 
   // session_auth.cpp
   void on_register(const Header& h, const Json& body);
@@ -63,12 +65,14 @@ class Jt808Session final : public exproto::Session {
   void send_platform(std::uint16_t msg_id, const Json& body, std::optional<std::uint16_t> custom_sn = std::nullopt);
   OutgoingMessage build(std::uint16_t msg_id, const Bytes& body, std::optional<std::uint16_t> custom_sn);
   void deliver(std::string_view payload);
+  void resend_packages(const Json& request);  // 0x0005
 
   const Config& config_;
   FrameReceiver receiver_;
   Reassembler reassembler_;
   Outbox outbox_;
   Counters counters_;
+  std::unique_ptr<GbkText> gbk_;  // this session's converter when string_encoding is gbk
   State state_ = State::connecting;
   std::deque<Bytes> held_;  // frame contents that arrived while Authenticate was pending
   exproto::Status status_ = exproto::kOk;  // set when a frame decides to fail the connection

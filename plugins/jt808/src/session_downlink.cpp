@@ -6,6 +6,8 @@
 
 #include "message_json.hpp"
 
+#include <vector>
+
 namespace jt808 {
 namespace {
 constexpr std::size_t kMaxPackageBody = 1023;
@@ -48,6 +50,16 @@ OutgoingMessage Jt808Session::build(std::uint16_t msg_id, const Bytes& body, std
 exproto::Status Jt808Session::on_messages(std::span<const exproto::Message> messages) {
   for (const auto& m : messages) deliver(m.payload);
   return status_;
+}
+
+void Jt808Session::resend_packages(const Json& request) {
+  std::vector<std::uint16_t> packages;
+  for (const auto& id : request["ids"]) packages.push_back(static_cast<std::uint16_t>(id.get<std::uint64_t>()));
+  const auto seq = static_cast<std::uint16_t>(request["seq"].get<std::uint64_t>());
+  if (!outbox_.resend(seq, packages)) {
+    host().log(exproto::LogLevel::debug, "0x0005 names msg_sn=" + std::to_string(seq) +
+                                             ", which is no downlink waiting for its answer; nothing re-sent");
+  }
 }
 
 void Jt808Session::deliver(std::string_view payload) {
