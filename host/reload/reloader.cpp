@@ -183,6 +183,9 @@ void Reloader::move_sessions(const std::string& codec, const RouteTable& routes)
   for (std::size_t i = 0; i + 1 < c.generations.size(); ++i) {
     for (const auto& [listener, instance] : c.generations[i].instances) retired.emplace(instance.get(), listener);
   }
+  for (const auto& r : replaced_) {
+    if (r.codec == codec) retired.emplace(r.instance.get(), r.listener);
+  }
   struct Move {
     std::shared_ptr<CodecInstance> target;
     ReloadPolicy policy;
@@ -226,6 +229,53 @@ void Reloader::move_sessions(const std::string& codec, const RouteTable& routes)
                restarting);
 }
 
+// SIGHUP: the sessions on instances taken off a listener that is still routed follow that route's
+// policy. Migration needs the same codec (a state is only meaningful to the codec that wrote it);
+// sessions that cannot migrate drain until the deadline and are then closed.
+void Reloader::move_replaced(const std::vector<Replaced>& replaced, const RouteTable& routes) {
+  struct Move {
+    std::shared_ptr<CodecInstance> target;
+    ReloadPolicy policy;
+  };
+  std::unordered_map<const CodecInstance*, Move> plan;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& r : replaced) {
+    const RouteTable::Entry* entry = nullptr;
+    for (const auto& e : routes.entries())
+      if (e.listener == r.listener) entry = &e;
+    if (entry == nullptr) continue;  // listener no longer routed: its sessions finish where they are
+    ReloadPolicy policy = entry->route.reload;
+    const bool same_codec = entry->route.codec == r.codec;
+    if (policy == ReloadPolicy::automatic || (policy == ReloadPolicy::migrate && !same_codec)) {
+      policy = same_codec && can_migrate(*r.instance, *entry->codec) ? ReloadPolicy::migrate : ReloadPolicy::drain;
+    }
+    plan.emplace(r.instance.get(), Move{entry->codec, policy});
+    if (policy != ReloadPolicy::restart) {
+      deadlines_.push_back(Deadline{now + std::chrono::milliseconds(entry->route.drain_deadline_ms), r.codec, r.listener});
+    }
+  }
+  if (plan.empty()) return;
+  uint64_t migrating = 0, draining = 0, restarting = 0;
+  dispatcher_.for_each_session([&](Session& s) {
+    auto move = plan.find(s.codec_snapshot().get());
+    if (move == plan.end()) return;
+    switch (move->second.policy) {
+      case ReloadPolicy::migrate:
+        s.push(event::Migrate{move->second.target, false});
+        ++migrating;
+        break;
+      case ReloadPolicy::restart:
+        s.push(event::Restart{"route changed (reload policy restart)"});
+        ++restarting;
+        break;
+      default:
+        ++draining;
+        break;
+    }
+  });
+  spdlog::info("routes changed: {} session(s) migrating, {} draining, {} restarting", migrating, draining, restarting);
+}
+
 void Reloader::enforce_generation_cap(const std::string& codec) {
   auto& c = codecs_[codec];
   std::size_t live = 0;
@@ -267,6 +317,9 @@ void Reloader::tick() {
         for (const auto& [l, i] : g.instances)
           if (l == it->listener && i != target) old.emplace(i.get(), true);
       }
+      for (const auto& r : replaced_) {
+        if (r.listener == it->listener && r.codec == it->codec && r.instance != target) old.emplace(r.instance.get(), true);
+      }
       uint64_t n = 0;
       dispatcher_.for_each_session([&](Session& s) {
         if (old.contains(s.codec_snapshot().get())) {
@@ -282,7 +335,7 @@ void Reloader::tick() {
     it = deadlines_.erase(it);
   }
 
-  std::erase_if(replaced_, [](const auto& i) { return i.use_count() == 1; });
+  std::erase_if(replaced_, [](const Replaced& r) { return r.instance.use_count() == 1; });
 
   // Release retired generations nobody uses any more, here on the control thread.
   for (auto& [name, c] : codecs_) {
@@ -347,6 +400,7 @@ std::expected<std::string, std::string> Reloader::apply_routes(const std::vector
     // Old instances no longer routed leave the current generation's list and are released on
     // this thread once their sessions are gone.
     int removed = 0;
+    std::vector<Replaced> replaced;
     for (const auto& e : old->entries()) {
       bool listener_kept = false;
       for (const auto& r : wanted) listener_kept = listener_kept || r.listener == e.listener;
@@ -354,7 +408,8 @@ std::expected<std::string, std::string> Reloader::apply_routes(const std::vector
       bool still = false;
       for (const auto& n : next.entries()) still = still || n.codec == e.codec;
       if (still) continue;
-      replaced_.push_back(e.codec);
+      replaced.push_back(Replaced{e.listener, e.route.codec, e.codec});
+      replaced_.push_back(replaced.back());
       auto c = codecs_.find(e.route.codec);
       if (c != codecs_.end() && !c->second.generations.empty()) {
         std::erase_if(c->second.generations.back().instances, [&](const auto& li) { return li.second == e.codec; });
@@ -369,7 +424,8 @@ std::expected<std::string, std::string> Reloader::apply_routes(const std::vector
       for (const auto& [l, i] : instances) known = known || i == e.codec;
       if (!known) instances.emplace_back(e.listener, e.codec);
     }
-    dispatcher_.set_routes(std::move(next));
+    dispatcher_.set_routes(next);
+    move_replaced(replaced, next);
     return fmt::format("routes applied: {} unchanged, {} new or changed, {} removed", kept, changed, removed);
   });
 }

@@ -50,8 +50,10 @@ class Reloader {
   std::vector<CodecStatus> status();
 
   // SIGHUP: makes `config`'s routes the ones new connections use. A route whose codec or codec
-  // config changed gets a new instance (existing sessions finish on theirs); removed routes take
-  // no new connections. Codecs must be loaded already. Errors name the route; nothing changes then.
+  // config changed gets a new instance, and the sessions on the old one follow the route's reload
+  // policy as on a codec reload (migrate to the new instance when it is the same codec, drain with
+  // the deadline, or restart); removed routes take no new connections and their sessions finish.
+  // Codecs must be loaded already. Errors name the route; nothing changes then.
   std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
 
   // For the plugin watcher: queue a reload of `file` and return at once.
@@ -74,6 +76,13 @@ class Reloader {
     std::string last_failure, last_failure_file;
     int64_t last_failure_at_ms = 0;
   };
+  // An instance a config change took off its route; its sessions follow that route's policy, a
+  // later reload of the codec moves them too, and it is released here once they are gone.
+  struct Replaced {
+    ListenerKey listener;
+    std::string codec;
+    std::shared_ptr<CodecInstance> instance;
+  };
   struct Deadline {
     std::chrono::steady_clock::time_point at;
     std::string codec;
@@ -87,6 +96,7 @@ class Reloader {
                      std::vector<std::pair<ListenerKey, std::shared_ptr<CodecInstance>>> instances,
                      const std::string& source);
   void move_sessions(const std::string& codec, const RouteTable& routes);
+  void move_replaced(const std::vector<Replaced>& replaced, const RouteTable& routes);
   void enforce_generation_cap(const std::string& codec);
   void tick();  // drain deadlines, releases, unload checks
 
@@ -96,8 +106,7 @@ class Reloader {
   const PluginsConfig plugins_;
   std::map<std::string, Codec, std::less<>> codecs_;  // control thread only (adopt runs before it starts work)
   std::vector<Deadline> deadlines_;                   // control thread only
-  // Instances a config change replaced; released here once no session uses them.
-  std::vector<std::shared_ptr<CodecInstance>> replaced_;  // control thread only
+  std::vector<Replaced> replaced_;                    // control thread only
   ControlThread control_;                             // last: its thread uses everything above
 };
 

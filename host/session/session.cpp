@@ -298,6 +298,10 @@ struct StateSink {
 std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<CodecInstance>& target) {
   const auto& from = codec_->hooks();
   const auto& to = target->hooks();
+  // a state means something only to the codec that wrote it
+  if (target->library().name() != codec_->library().name()) {
+    return std::unexpected("the route now uses codec '" + target->library().name() + "'");
+  }
   if (from.on_session_export == nullptr) return std::unexpected("its generation has no on_session_export");
   if (to.on_session_import == nullptr) return std::unexpected("the new generation has no on_session_import");
   StateSink sink;

@@ -123,7 +123,7 @@ TEST_CASE("admin: status, reload, rollback, metrics, and health on the handler p
   CHECK(health_check(s.host_config().handler.bind) == std::string("\x08\x01"));
 }
 
-TEST_CASE("SIGHUP routes: a changed codec config applies to new connections only") {
+TEST_CASE("SIGHUP routes: a changed codec config applies to new connections and existing ones continue") {
   PluginsDir dir;
   itest::Stack s(counter_stack(dir, host::ReloadPolicy::migrate));
   Device a(s.device_port());

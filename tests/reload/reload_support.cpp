@@ -49,6 +49,18 @@ itest::StackSpec counter_stack(const PluginsDir& dir, host::ReloadPolicy policy,
   return spec;
 }
 
+std::filesystem::path shipped_codec(const std::string& codec) {
+  return std::filesystem::path(EXPROTO_PLUGINS_DIR) / (codec + ".so");
+}
+
+itest::StackSpec shipped_stack(const PluginsDir& dir, const std::string& codec, host::ReloadPolicy policy,
+                               uint32_t drain_deadline_ms) {
+  std::filesystem::copy_file(shipped_codec(codec), dir.path() / (codec + ".so"));
+  itest::StackSpec spec = counter_stack(dir, policy, drain_deadline_ms);
+  spec.routes = {itest::RouteSpec{0, codec}};
+  return spec;
+}
+
 std::optional<host::CodecStatus> codec_status(host::App& app, const std::string& name) {
   for (auto& c : app.reloader().status())
     if (c.name == name) return c;

@@ -45,6 +45,12 @@ class PluginsDir {
 itest::StackSpec counter_stack(const PluginsDir& dir, exproto::host::ReloadPolicy policy,
                                uint32_t drain_deadline_ms = 600000);
 
+// A codec built in plugins/ (line, jsonframe, jt808), as the build placed it.
+std::filesystem::path shipped_codec(const std::string& codec);
+// A stack routing listener 0 to the shipped `codec`, copied into `dir` next to the counter.
+itest::StackSpec shipped_stack(const PluginsDir& dir, const std::string& codec, exproto::host::ReloadPolicy policy,
+                               uint32_t drain_deadline_ms = 600000);
+
 std::optional<exproto::host::CodecStatus> codec_status(exproto::host::App& app, const std::string& name = "counter");
 // Waits until the current generation of "counter" has `version`.
 bool wait_current(exproto::host::App& app, const std::string& version, std::chrono::milliseconds timeout = 5s);

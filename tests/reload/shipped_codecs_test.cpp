@@ -15,27 +15,11 @@ namespace host = exproto::host;
 
 namespace {
 
-std::filesystem::path built(const std::string& codec) {
-  return std::filesystem::path(EXPROTO_PLUGINS_DIR) / (codec + ".so");
-}
-
 void install_rebuilt(const PluginsDir& dir, const std::string& codec) {
   const auto temp = dir.path() / ("." + codec + ".so.partial");
-  std::filesystem::copy_file(built(codec), temp, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(shipped_codec(codec), temp, std::filesystem::copy_options::overwrite_existing);
   std::ofstream(temp, std::ios::app | std::ios::binary) << std::string("\0rebuilt", 8);
   std::filesystem::rename(temp, dir.path() / (codec + ".so"));
-}
-
-itest::StackSpec shipped_stack(const PluginsDir& dir, const std::string& codec) {
-  std::filesystem::copy_file(built(codec), dir.path() / (codec + ".so"));
-  itest::StackSpec spec;
-  spec.routes = {itest::RouteSpec{0, codec}};
-  spec.tweak_host = [plugins = dir.path()](host::Config& c) {
-    c.plugins.dir = plugins;
-    c.plugins.debounce_ms = 100;
-    c.routes[0].reload = host::ReloadPolicy::migrate;
-  };
-  return spec;
 }
 
 bool wait_generations(host::App& app, const std::string& codec, std::size_t n) {
@@ -49,7 +33,7 @@ bool wait_generations(host::App& app, const std::string& codec, std::size_t n) {
 
 TEST_CASE("reload: a rebuilt line codec takes over a connected device mid-line") {
   PluginsDir dir;
-  itest::Stack s(shipped_stack(dir, "line"));
+  itest::Stack s(shipped_stack(dir, "line", host::ReloadPolicy::migrate));
   auto status = codec_status(s.host(), "line");
   REQUIRE(status);
   CHECK(status->generations.back().migratable);
@@ -80,7 +64,7 @@ TEST_CASE("reload: a rebuilt line codec takes over a connected device mid-line")
 
 TEST_CASE("reload: a rebuilt jsonframe codec takes over a connected device mid-frame") {
   PluginsDir dir;
-  itest::Stack s(shipped_stack(dir, "jsonframe"));
+  itest::Stack s(shipped_stack(dir, "jsonframe", host::ReloadPolicy::migrate));
   itest::TcpClient dev(s.device_port());
   dev.write(R"({"type":1,"clientinfo":{"clientid":"c1"},"password":"p"})");
   REQUIRE(dev.read_n(19) == R"({"type":2,"code":0})");
