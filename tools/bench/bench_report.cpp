@@ -54,6 +54,19 @@ std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs) {
   return out;
 }
 
+std::optional<double> reload_dip(const LoadResult& r) {
+  if (r.reload_at_seconds < 0 || r.timeline.empty() || r.timeline_step_seconds <= 0) return std::nullopt;
+  const auto at = static_cast<std::size_t>(r.reload_at_seconds / r.timeline_step_seconds);
+  if (at == 0 || at >= r.timeline.size()) return std::nullopt;
+  std::vector<double> before(r.timeline.begin(), r.timeline.begin() + static_cast<std::ptrdiff_t>(at));
+  const double typical = median(std::move(before));
+  if (typical <= 0) return std::nullopt;
+  const auto last = std::min(r.timeline.size(), at + 3);
+  const auto lowest = *std::min_element(r.timeline.begin() + static_cast<std::ptrdiff_t>(at),
+                                        r.timeline.begin() + static_cast<std::ptrdiff_t>(last));
+  return static_cast<double>(lowest) / typical;
+}
+
 std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries) {
   auto host = summaries.find("host");
   auto base = summaries.find("baseline");
@@ -93,6 +106,20 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
   }
   for (const auto& r : runs)
     if (!r.first_error.empty()) out << "  " << r.label << " round " << r.round << ": " << r.first_error << "\n";
+  for (const auto& r : runs) {
+    if (r.reload_at_seconds < 0) continue;
+    out << "\nreload in " << r.label << " round " << r.round << " at " << fmt("%.1f", r.reload_at_seconds)
+        << " s into the window: file landing -> new generation serving "
+        << (r.reload_serving_seconds < 0 ? std::string("not seen in the host log")
+                                         : fmt("%.2f", r.reload_serving_seconds) + " s")
+        << "; " << (r.reload_summary.empty() ? std::string("sessions: not in the host log") : r.reload_summary)
+        << "; lowest step from the reload on / median step before: " << opt("%.2f", reload_dip(r).value_or(-1))
+        << "\n  frames per " << fmt("%g", r.timeline_step_seconds) << " s step:";
+    const auto at = static_cast<std::size_t>(r.reload_at_seconds / r.timeline_step_seconds);
+    for (std::size_t i = 0; i < r.timeline.size(); ++i)
+      out << (i == at ? " |reload| " : " ") << r.timeline[i];
+    out << "\n";
+  }
 
   auto summaries = summarize(runs);
   out << "\nmedians over rounds:\n";
@@ -149,7 +176,15 @@ nlohmann::json run_json(const LoadResult& r) {
           {"nacks", r.nacks},
           {"stray_acks", r.stray_acks},
           {"handler_closes", r.handler_closes},
-          {"first_error", r.first_error}};
+          {"first_error", r.first_error},
+          {"timeline", {{"step_seconds", r.timeline_step_seconds}, {"frames", r.timeline}}},
+          {"reload", r.reload_at_seconds < 0
+                         ? nlohmann::json()
+                         : nlohmann::json{{"at_seconds", r.reload_at_seconds},
+                                          {"landing_to_serving_seconds",
+                                           r.reload_serving_seconds < 0 ? nlohmann::json() : nlohmann::json(r.reload_serving_seconds)},
+                                          {"sessions", r.reload_summary},
+                                          {"dip", reload_dip(r) ? nlohmann::json(*reload_dip(r)) : nlohmann::json()}}}};
 }
 
 }  // namespace

@@ -28,6 +28,10 @@ std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs);
 // host / baseline of each summary figure, when both labels are present.
 std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries);
 
+// A reload's dip: the lowest timeline step among the reload's step and the two after it, over the
+// median step before the reload. nullopt without a reload or without a step before it.
+std::optional<double> reload_dip(const LoadResult& run);
+
 void print_table(std::ostream& out, const LoadSettings& settings, const std::vector<LoadResult>& runs);
 void print_json(std::ostream& out, const LoadSettings& settings, const std::vector<LoadResult>& runs);
 

@@ -172,3 +172,17 @@ TEST_CASE("jsonframe devices and unknown protocols") {
   CHECK(devices->read_reply(R"({"type":6,"code":0})")->kind == ReplyKind::other);
   CHECK_FALSE(make_device_protocol("mqtt", 0));
 }
+
+TEST_CASE("reload dip: lowest step from the reload on over the median step before") {
+  LoadResult r;
+  r.timeline = {100, 110, 90, 100, 40, 70, 100, 100};
+  r.timeline_step_seconds = 1;
+  CHECK_FALSE(reload_dip(r));  // no reload
+  r.reload_at_seconds = 4.2;   // in step 4
+  REQUIRE(reload_dip(r));
+  CHECK(*reload_dip(r) == doctest::Approx(0.4));  // 40 / median(100, 110, 90, 100)
+  r.reload_at_seconds = 0.5;   // nothing before it to compare with
+  CHECK_FALSE(reload_dip(r));
+  r.reload_at_seconds = 7.5;   // the last step: only itself counts
+  CHECK(*reload_dip(r) == doctest::Approx(1.0));
+}

@@ -10,6 +10,7 @@
 #include "handler_process.h"
 #include "host_config.h"
 #include "readiness.h"
+#include "reload_probe.h"
 #include "temp_dir.h"
 
 namespace exproto::bench {
@@ -53,6 +54,18 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
   inputs.listener_port = s.load.listener_port;
   inputs.codec = codec_for(s.load.protocol);
   inputs.base_config = s.host_config;
+  std::optional<ReloadProbe> reload;
+  if (s.reload_at_seconds >= 0 && std::string_view(target.label) == "host") {
+    // a private plugins folder: the reload must not overwrite the build's codec files
+    const auto plugins = dir.path() / "plugins";
+    std::filesystem::create_directory(plugins);
+    const auto file = std::string(inputs.codec) + ".so";
+    std::filesystem::copy_file(s.plugins_dir / file, plugins / file);
+    inputs.plugins_dir = plugins;
+    inputs.plugins_dir_given = true;
+    inputs.log_level = "info";  // the reload's timing is read from the host's log
+    reload.emplace(plugins / file, s.reload_file);
+  }
   auto config_file = dir.path() / "config.json";
   write_file(config_file, make_host_config(inputs));
 
@@ -67,12 +80,21 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
   load.handler_address = handler_address;
   load.handler_pid = process.pid();
   load.run_tag = tag;
+  if (reload) {
+    load.reload_at_seconds = s.reload_at_seconds;
+    load.on_reload = [&reload] { reload->install(); };
+  }
   LoadResult result = run_load(load, adapter);
   result.label = target.label;
   result.round = round;
 
   bool died = !process.alive();
   std::string how = process.stop();
+  if (reload) {  // after stop: everything the host logged is in the file
+    const auto outcome = reload->read_outcome(dir.path() / "handler.log");
+    result.reload_serving_seconds = outcome.landing_to_serving_seconds;
+    result.reload_summary = outcome.sessions;
+  }
   progress << "round " << round << " " << target.label << ": " << one_line(result) << "\n";
   if (died || (how != "exit 0" && how != "signal 15"))
     progress << "  " << target.label << " ended with " << how << "; its output:\n" << process.log_tail();

@@ -23,6 +23,10 @@ struct CompareSettings {
   std::filesystem::path plugins_dir;
   bool plugins_dir_given = false;
   std::optional<std::filesystem::path> host_config;  // base config for the host (tuning keys)
+  // >= 0 (host rounds only): replace the codec file this far into each window; the host then runs
+  // from a private copy of its plugins folder. reload_file empty: a rebuild of the same codec.
+  double reload_at_seconds = -1;
+  std::filesystem::path reload_file;
   double ready_timeout_seconds = 20;
 };
 

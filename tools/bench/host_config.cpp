@@ -33,8 +33,7 @@ std::string make_host_config(const HostConfigInputs& in) {
         {"config", nlohmann::json::object()},
     }});
   }
-  // warn keeps per-frame logging out of the measurement
-  if (!config.contains("log")) config["log"]["level"] = "warn";
+  if (!config.contains("log")) config["log"]["level"] = in.log_level;
   return config.dump(2) + "\n";
 }
 

@@ -16,6 +16,7 @@ struct HostConfigInputs {
   uint32_t listener_port = 7993;
   std::string codec = "jsonframe";
   std::optional<std::filesystem::path> base_config;  // --host-config: tuning (sessions, log...) to keep
+  std::string log_level = "warn";  // unless the base file sets one; warn keeps per-frame logging out
 };
 
 // JSON text in the host's config format. handler.bind and adapter.address always come from the

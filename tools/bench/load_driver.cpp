@@ -1,5 +1,6 @@
 #include "load_driver.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -11,6 +12,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Polls: phase changes are rare and a 2 ms granularity is far below the window length.
+Clock::duration to_clock(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 template <class Pred>
 bool wait_for(Pred done, double seconds) {
   auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
@@ -57,7 +62,27 @@ LoadResult run_load(const LoadSettings& settings, AdapterServer& adapter) {
     double handler0 = handler_cpu(settings.handler_pid);
     run.set_measuring(true);
 
-    std::this_thread::sleep_for(std::chrono::duration<double>(settings.seconds));
+    // The window in steps, so that a dip (a reload) is visible and not averaged away.
+    const auto step = to_clock(std::max(0.05, settings.timeline_step_seconds));
+    const auto end = t0 + to_clock(settings.seconds);
+    const auto reload_time = t0 + to_clock(std::max(0.0, settings.reload_at_seconds));
+    bool reload_due = settings.reload_at_seconds >= 0 && settings.on_reload;
+    result.timeline_step_seconds = std::chrono::duration<double>(step).count();
+    uint64_t step_acks = acks0;
+    for (auto step_end = t0 + step;; step_end += step) {
+      const auto until = std::min(step_end, end);
+      if (reload_due && reload_time <= until) {
+        std::this_thread::sleep_until(reload_time);
+        result.reload_at_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        settings.on_reload();
+        reload_due = false;
+      }
+      std::this_thread::sleep_until(until);
+      const uint64_t now_acks = run.acks();
+      result.timeline.push_back(now_acks - step_acks);
+      step_acks = now_acks;
+      if (until >= end) break;
+    }
 
     run.set_measuring(false);
     auto t1 = Clock::now();

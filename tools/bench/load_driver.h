@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "adapter_server.h"
@@ -24,6 +25,9 @@ struct LoadSettings {
   std::size_t channels = 4;       // HTTP/2 connections to the handler (EMQX uses one per scheduler)
   uint32_t run_tag = 0;           // part of every conn id, so late calls of an earlier run are ignored
   pid_t handler_pid = 0;          // > 0: also measure that process's CPU over the window
+  double timeline_step_seconds = 1;  // the window is also recorded as acks per step
+  double reload_at_seconds = -1;     // >= 0: on_reload is called this far into the window
+  std::function<void()> on_reload;
   double connect_timeout_seconds = 10;
   double drain_timeout_seconds = 5;
 };

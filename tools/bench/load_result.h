@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "adapter_server.h"
 
@@ -22,6 +23,13 @@ struct LoadResult {
   uint64_t latency_samples = 0;  // frames whose PUBACK arrived in the window
   double p50_us = 0, p99_us = 0, p999_us = 0, mean_us = 0, max_us = 0;
   double connect_p50_us = 0;     // OnReceivedBytes(CONNECT) -> CONNACK, over all conns
+
+  // The window second by second (acks per timeline_step_seconds); a reload's dip shows here.
+  std::vector<uint64_t> timeline;
+  double timeline_step_seconds = 1;
+  double reload_at_seconds = -1;        // when the reload was triggered, seconds into the window
+  double reload_serving_seconds = -1;   // file landed -> the host logged the new generation
+  std::string reload_summary;           // what the host said it did with the sessions
 
   AdapterCounts adapter;  // calls the handler made in the window
   double adapter_calls_per_second = 0;

@@ -35,6 +35,8 @@ struct Cli {
   std::string baseline_bin = next_to_self("exproto-bench-baseline").string();
   std::string plugins_dir = "build/plugins";
   std::string host_config;
+  double reload_at = -1;
+  std::string reload_file;
 };
 
 void add_options(CLI::App& app, Cli& cli) {
@@ -72,6 +74,16 @@ void add_options(CLI::App& app, Cli& cli) {
                  "base host config (--compare); the bench overrides handler.bind and adapter.address");
   app.add_option("--handler-pid", cli.load.handler_pid, "with --handler: that process's pid, to report its CPU")
       ->excludes(compare)->excludes(host_only);
+  auto* reload_at = app.add_option("--reload-at", cli.reload_at,
+                                   "with --host-only: replace the codec file this many seconds into each window "
+                                   "(rename into a private plugins folder) and report the dip per second")
+                        ->check(CLI::NonNegativeNumber);
+  reload_at->needs(host_only);
+  app.add_option("--reload-file", cli.reload_file,
+                 "the new codec build for --reload-at (default: the same file with bytes appended, a rebuild)")
+      ->needs(reload_at)->check(CLI::ExistingFile);
+  app.add_option("--timeline-step", cli.load.timeline_step_seconds, "seconds per step of the window's timeline")
+      ->capture_default_str()->check(CLI::Range(0.05, 60.0));
   app.add_flag("--json", cli.json, "print JSON instead of the table");
 }
 
@@ -109,6 +121,8 @@ int main(int argc, char** argv) {
     if (spawn) {
       CompareSettings s;
       s.host_only = cli.host_only;
+      s.reload_at_seconds = cli.reload_at;
+      s.reload_file = cli.reload_file;
       s.load = cli.load;
       s.rounds = cli.rounds > 0 ? cli.rounds : 3;
       s.host_bin = cli.host_bin;
@@ -128,6 +142,7 @@ int main(int argc, char** argv) {
     for (const auto& r : results) {
       if (r.conns_connected == 0 || r.frames == 0) return 2;
       if (r.errors() != 0) return 3;
+      if (cli.reload_at >= 0 && r.label == "host" && r.reload_serving_seconds < 0) return 4;  // no reload seen
     }
     return 0;
   } catch (const std::exception& e) {
