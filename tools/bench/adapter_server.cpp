@@ -169,7 +169,7 @@ struct AdapterServer::Impl {
   }
 };
 
-AdapterServer::AdapterServer(const std::string& bind, int threads) : impl_(std::make_unique<Impl>()) {
+AdapterServer::AdapterServer(const std::string& bind, int threads, int max_streams) : impl_(std::make_unique<Impl>()) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(bind, grpc::InsecureServerCredentials(), &port);
@@ -178,6 +178,7 @@ AdapterServer::AdapterServer(const std::string& bind, int threads) : impl_(std::
   // A handler keeps its adapter channels open for the whole run; never GOAWAY it for pings.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   builder.AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);  // per-call bookkeeping nobody reads here
+  if (max_streams > 0) builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, max_streams);
   for (int i = 0; i < std::max(1, threads); ++i) {
     impl_->lanes.push_back(std::make_unique<Lane>());
     impl_->lanes.back()->cq = builder.AddCompletionQueue();

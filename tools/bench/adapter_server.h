@@ -36,8 +36,9 @@ struct AdapterCounts {
 class AdapterServer {
  public:
   // bind like "127.0.0.1:0" (0 = any free port); `threads` completion-queue threads answer
-  // calls. Throws std::runtime_error if it cannot listen.
-  explicit AdapterServer(const std::string& bind, int threads = 2);
+  // calls; `max_streams` > 0 caps concurrent calls per HTTP/2 connection (EMQX's cowboy server
+  // is believed to allow 100). Throws std::runtime_error if it cannot listen.
+  explicit AdapterServer(const std::string& bind, int threads = 2, int max_streams = 0);
   ~AdapterServer();
   AdapterServer(const AdapterServer&) = delete;
   AdapterServer& operator=(const AdapterServer&) = delete;

@@ -31,6 +31,7 @@ struct Cli {
   int rounds = 0;  // 0: 1 for one handler, 3 for compare
   std::string adapter_bind;
   int adapter_threads = 2;
+  int adapter_max_streams = 100;
   std::string host_bin = "build/host/exproto-host";
   std::string baseline_bin = next_to_self("exproto-bench-baseline").string();
   std::string plugins_dir = "build/plugins";
@@ -67,6 +68,9 @@ void add_options(CLI::App& app, Cli& cli) {
                  "where the bench serves ConnectionAdapter (default 127.0.0.1:9100; --compare: a free port)");
   app.add_option("--adapter-threads", cli.adapter_threads, "completion-queue threads answering adapter calls")
       ->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--adapter-max-streams", cli.adapter_max_streams,
+                 "concurrent adapter calls per HTTP/2 connection, as EMQX's cowboy server (0 = gRPC's default)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--host-bin", cli.host_bin, "exproto-host executable (--compare)")->capture_default_str();
   app.add_option("--baseline-bin", cli.baseline_bin, "baseline handler executable (--compare)")->capture_default_str();
   app.add_option("--plugins-dir", cli.plugins_dir, "codec folder for the host (--compare)")->capture_default_str();
@@ -115,7 +119,7 @@ int main(int argc, char** argv) {
                                   cli.load.protocol);
     bool spawn = cli.compare || cli.host_only;
     std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : spawn ? "127.0.0.1:0" : "127.0.0.1:9100";
-    AdapterServer adapter(bind, cli.adapter_threads);
+    AdapterServer adapter(bind, cli.adapter_threads, cli.adapter_max_streams);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
     std::vector<LoadResult> results;
     if (spawn) {
