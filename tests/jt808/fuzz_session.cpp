@@ -17,7 +17,8 @@ namespace {
 
 const char* const kConfigs[] = {
     "{}",
-    R"({"ignore_unsupported_frames":false,"max_frame_bytes":1045,"max_pending_frames":2})",
+    R"({"ignore_unsupported_frames":false,"max_frame_bytes":1045,"max_pending_frames":2,"string_encoding":"gbk",)"
+    R"("reply_unknown_messages":true})",
     R"({"subpackage":{"reassemble":true,"max_sets":2,"max_bytes":2048,"request_missing":true},"max_inflight":1,"message_queue_len":1,"max_retry_times":1})",
     R"({"subpackage":{"reassemble":false},"publish_control_messages":true,"bit_order":"standard","auth":{"check_registered_code":true}})",
 };

@@ -42,3 +42,8 @@ write("corpus/session", "params", bytes([0x81]) +
       chunk(4, downlink(0x8104, {})) + chunk(4, downlink(0x8900, {"type": 1, "data": "AQID"})))
 write("corpus/session", "v2019", bytes([3]) + chunk(0, V["register19"]) + chunk(0, V["auth19"]) +
       bytes([5, 0]) + chunk(0, V["location19"]))
+write("corpus/session", "areas_gbk_unknown", bytes([0x81]) +
+      chunk(4, downlink(0x8600, {"type": 0, "areas": [{"id": 1, "flag": 3, "center_latitude": 1, "center_longitude": 2,
+                                                         "radius": 3, "max_speed": 80, "overspeed_duration": 10}]})) +
+      chunk(4, downlink(0x8300, {"flag": 1, "text": "京A12345"})) +
+      chunk(0, bytes.fromhex("7e0f01000201380013800000080102ad7e")))
