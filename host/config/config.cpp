@@ -10,6 +10,7 @@
 
 #include "host/config/host_port.h"
 #include "host/config/json_fields.h"
+#include "host/config/pem_files.h"
 #include "host/config/strict_json.h"
 #include "host/registry/codec_name.h"
 
@@ -36,16 +37,68 @@ std::string codec_name_check(std::string_view s) {
   return is_valid_codec_name(s) ? "" : "expected a codec name matching [a-z0-9_-]{1,64}";
 }
 
+// A TLS file key: the path is stored in `out` and the content returned, or the key fails with the
+// OS error. Absent and not required: nothing.
+std::optional<std::string> read_tls_file(Fields& f, std::string_view key, std::filesystem::path& out,
+                                         bool required) {
+  std::string text;
+  f.text(key, text, required, non_empty);
+  if (!f.ok() || text.empty()) return std::nullopt;
+  out = text;
+  auto content = read_text_file(out);
+  if (!content) {
+    f.fail(key, content.error());
+    return std::nullopt;
+  }
+  return std::move(*content);
+}
+
+void check_certificates(Fields& f, std::string_view key, const std::optional<std::string>& pem, bool identity) {
+  if (!f.ok() || !pem) return;
+  if (std::string problem = check_pem_certificates(*pem, identity); !problem.empty()) f.fail(key, problem);
+}
+
+// A certificate chain and its key, both given or both absent (`required`: both given).
+void read_identity(Fields& f, std::filesystem::path& cert_file, std::filesystem::path& key_file, bool required) {
+  const auto cert = read_tls_file(f, "cert_file", cert_file, required);
+  const auto key = read_tls_file(f, "key_file", key_file, required);
+  if (!f.ok()) return;
+  if (key && !cert) return f.fail("cert_file", "required when key_file is set");
+  if (cert && !key) return f.fail("key_file", "required when cert_file is set");
+  if (!cert) return;
+  check_certificates(f, "cert_file", cert, true);
+  if (!f.ok()) return;
+  if (std::string problem = check_pem_private_key(*key); !problem.empty()) return f.fail("key_file", problem);
+  if (std::string problem = check_key_matches_certificate(*cert, *key); !problem.empty()) {
+    f.fail("key_file", problem);
+  }
+}
+
+void read_handler_tls(Fields& f, HandlerTls& out) {
+  read_identity(f, out.cert_file, out.key_file, true);
+  check_certificates(f, "client_ca_file", read_tls_file(f, "client_ca_file", out.client_ca_file, false), false);
+  // gRPC re-reads the files on this period; a day bounds how stale a rotated certificate may be.
+  f.number("refresh_s", out.refresh_s, 1, 86400);
+}
+
+void read_adapter_tls(Fields& f, AdapterTls& out) {
+  check_certificates(f, "ca_file", read_tls_file(f, "ca_file", out.ca_file, true), false);
+  read_identity(f, out.cert_file, out.key_file, false);
+  f.text("server_name", out.server_name, non_empty);
+}
+
 void read_handler(Fields& f, HandlerConfig& out) {
   f.text("bind", out.bind, host_port_check(0));
   // gRPC keeps message limits in an int.
   f.number("max_receive_bytes", out.max_receive_bytes, 1024, 0x7FFFFFFF);
+  f.object("tls", [&](Fields& t) { read_handler_tls(t, out.tls.emplace()); });
 }
 
 void read_adapter(Fields& f, AdapterConfig& out) {
   f.text("address", out.address, host_port_check(1));
   f.number("timeout_ms", out.timeout_ms, 1, 3'600'000);
   f.number("channels", out.channels, 1, 64);
+  f.object("tls", [&](Fields& t) { read_adapter_tls(t, out.tls.emplace()); });
 }
 
 void read_plugins(Fields& f, PluginsConfig& out) {

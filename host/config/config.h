@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,15 +44,34 @@ enum class UnknownConnPolicy {
   reject,  // log, count, answer the RPC with an error (EMQX then closes the conn itself)
 };
 
+// TLS on the handler port, for EMQX's `handler.ssl_options.enable = true`. The files are checked
+// (readable, PEM, key matches certificate) when the config is read, then watched by gRPC.
+struct HandlerTls {
+  std::filesystem::path cert_file;       // server certificate chain, PEM
+  std::filesystem::path key_file;        // its private key, PEM, unencrypted
+  std::filesystem::path client_ca_file;  // set: EMQX must present a client certificate signed by it
+  uint32_t refresh_s = 60;               // how often the files are re-read, so rotation needs no restart
+};
+
 struct HandlerConfig {
   std::string bind = "127.0.0.1:9001";
   std::size_t max_receive_bytes = 16 * 1024 * 1024;
+  std::optional<HandlerTls> tls;  // absent: plaintext h2c, as EMQX's default
+};
+
+// TLS towards the ConnectionAdapter (EMQX 4.x serves it on a separate https port; 5.x never does).
+struct AdapterTls {
+  std::filesystem::path ca_file;    // CA bundle that EMQX's server certificate must chain to
+  std::filesystem::path cert_file;  // client certificate chain, with key_file; empty = none
+  std::filesystem::path key_file;
+  std::string server_name;          // name checked against EMQX's certificate (and sent as SNI); empty = the address host
 };
 
 struct AdapterConfig {
   std::string address = "127.0.0.1:9100";
   uint32_t timeout_ms = 15000;  // EMQX answers within its own 5 s call timeout unless it is down
   uint32_t channels = 2;        // HTTP/2 connections to spread calls over
+  std::optional<AdapterTls> tls;  // absent: plaintext
 };
 
 struct PluginsConfig {
