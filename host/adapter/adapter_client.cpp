@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "exproto.grpc.pb.h"
+#include "host/adapter/channel_credentials.h"
 
 namespace exproto::host {
 
@@ -29,7 +30,8 @@ struct AdapterClient::Pending {
   pb::UnsubscribeRequest unsubscribe;
 };
 
-AdapterClient::AdapterClient(const AdapterConfig& config) : config_(config) {
+AdapterClient::AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : config_(config) {
   const uint32_t n = std::max<uint32_t>(1, config.channels);
   for (uint32_t i = 0; i < n; ++i) {
     grpc::ChannelArguments args;
@@ -39,7 +41,8 @@ AdapterClient::AdapterClient(const AdapterConfig& config) : config_(config) {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
     args.SetMaxReceiveMessageSize(-1);
-    auto ch = grpc::CreateCustomChannel(config.address, grpc::InsecureChannelCredentials(), args);
+    apply_server_name(config, args);
+    auto ch = grpc::CreateCustomChannel(config.address, credentials, args);
     auto stub = pb::ConnectionAdapter::NewStub(ch);
     channels_.push_back(std::make_unique<Channel>(Channel{std::move(ch), std::move(stub)}));
   }

@@ -9,13 +9,18 @@
 #include <vector>
 
 #include "host/config/config.h"
+
+namespace grpc {
+class ChannelCredentials;
+}
 #include "host/upstream/upstream.h"
 
 namespace exproto::host {
 
 class AdapterClient final : public Upstream {
  public:
-  explicit AdapterClient(const AdapterConfig& config);
+  // `credentials`: see adapter_channel_credentials() (plaintext or adapter.tls).
+  AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials);
   ~AdapterClient() override;  // cancels what is in flight and waits for the callbacks
 
   void call(UpstreamCall c, std::function<void(UpstreamResult)> done) override;

@@ -6,8 +6,10 @@
 #include <optional>
 
 #include "host/adapter/adapter_client.h"
+#include "host/adapter/channel_credentials.h"
 #include "host/admin/admin_service.h"
 #include "host/app/private_dir.h"
+#include "host/handler/server_credentials.h"
 #include "host/handler/stream_service.h"
 #include "host/handler/unary_service.h"
 #include "host/registry/codec_instance.h"
@@ -20,6 +22,17 @@
 #include "host/timers/timer_service.h"
 
 namespace exproto::host {
+namespace {
+
+// For the start-up line, so an operator sees at once which files a TLS port serves.
+std::string handler_transport(const HandlerConfig& c) {
+  if (!c.tls) return "plaintext";
+  return fmt::format("TLS {}{}, re-read every {} s", c.tls->cert_file.string(),
+                     c.tls->client_ca_file.empty() ? "" : ", client certificates from " + c.tls->client_ca_file.string(),
+                     c.tls->refresh_s);
+}
+
+}  // namespace
 
 // Declared in the order they are built; ~Parts tears them down in the order that keeps every
 // callback's target alive (see the destructor).
@@ -92,7 +105,9 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     routes.add(r.listener, std::move(*instance), r);
   }
 
-  p->adapter = std::make_unique<AdapterClient>(config.adapter);
+  auto adapter_credentials = adapter_channel_credentials(config.adapter);
+  if (!adapter_credentials) return std::unexpected(adapter_credentials.error());
+  p->adapter = std::make_unique<AdapterClient>(config.adapter, std::move(*adapter_credentials));
   p->timers = std::make_unique<TimerService>();
   p->pool = std::make_unique<WorkerPool>(config.sessions.workers);
   SessionEnv env{*p->pool, *p->timers, *p->adapter, p->metrics, config.sessions, api, {}};
@@ -110,9 +125,11 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
 
   // grpc.health.v1 on the handler port (and the admin port): EMQX-side probes and orchestrators
   // can see the host is up without speaking ExProto.
+  auto handler_credentials = handler_server_credentials(config.handler);
+  if (!handler_credentials) return std::unexpected(handler_credentials.error());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.handler.bind, grpc::InsecureServerCredentials(), &p->port);
+  builder.AddListeningPort(config.handler.bind, std::move(*handler_credentials), &p->port);
   builder.RegisterService(p->unary.get());
   builder.RegisterService(p->streaming.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.handler.max_receive_bytes));
@@ -134,9 +151,10 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     if (!p->admin_server || p->admin_port == 0) return std::unexpected("admin.bind: cannot listen on " + config.admin.bind);
     spdlog::info("admin endpoint on {} (port {})", config.admin.bind, p->admin_port);
   }
-  spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}); "
-               "ConnectionAdapter at {}",
-               EXPROTO_HOST_VERSION, config.handler.bind, p->port, config.adapter.address);
+  spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}, {}); "
+               "ConnectionAdapter at {} ({})",
+               EXPROTO_HOST_VERSION, config.handler.bind, p->port, handler_transport(config.handler),
+               config.adapter.address, config.adapter.tls ? "TLS" : "plaintext");
   return std::make_unique<App>(std::move(p));
 }
 
