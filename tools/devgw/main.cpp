@@ -48,12 +48,32 @@ int main(int argc, char** argv) {
   Options options;
   std::vector<std::string> listens;
   std::string service = "unary", log_level = "info", auth_file, control;
+  HandlerTlsOptions handler_tls;
+  AdapterTlsOptions adapter_tls;
   std::int64_t idle_ms = options.idle_timeout.count(), check_ms = options.keepalive_check_interval.count(),
                force_close_ms = options.force_close_timeout.count(), delay_ms = 0;
 
   app.add_option("--handler", options.handler_address, "handler address (HOST:PORT or http://HOST:PORT)")
       ->capture_default_str();
   app.add_option("--adapter", options.adapter_bind, "ConnectionAdapter bind address")->capture_default_str();
+  // EMQX 5.x handler.ssl_options: any --handler-ca turns TLS on towards the handler.
+  auto* handler_ca = app.add_option("--handler-ca", handler_tls.ca_file,
+                                    "dial the handler over TLS, verifying it with this CA bundle (PEM)");
+  app.add_option("--handler-cert", handler_tls.cert_file, "client certificate for the handler (mutual TLS)")
+      ->needs(handler_ca);
+  app.add_option("--handler-key", handler_tls.key_file, "key of --handler-cert")->needs(handler_ca);
+  app.add_option("--handler-server-name", handler_tls.server_name,
+                 "name the handler's certificate must carry (SNI); default: the --handler host")
+      ->needs(handler_ca);
+  // EMQX 4.x exproto.server.https.*: the ConnectionAdapter over TLS.
+  auto* adapter_cert = app.add_option("--adapter-cert", adapter_tls.cert_file,
+                                      "serve ConnectionAdapter over TLS with this certificate chain (PEM)");
+  auto* adapter_key = app.add_option("--adapter-key", adapter_tls.key_file, "key of --adapter-cert");
+  adapter_cert->needs(adapter_key);
+  adapter_key->needs(adapter_cert);
+  app.add_option("--adapter-client-ca", adapter_tls.client_ca_file,
+                 "require adapter clients to present a certificate signed by this CA")
+      ->needs(adapter_cert);
   app.add_option("--listen", listens, "device listener tcp:HOST:PORT or udp:HOST:PORT (repeatable)")->required();
   app.add_option("--service", service, "handler service")
       ->check(CLI::IsMember({"unary", "streaming"}))
@@ -87,6 +107,8 @@ int main(int argc, char** argv) {
     options.auth = std::move(*policy);
   }
   if (!control.empty()) options.control_bind = control;
+  if (handler_ca->count() > 0) options.handler_tls = handler_tls;
+  if (adapter_cert->count() > 0) options.adapter_tls = adapter_tls;
   options.service = service == "streaming" ? HandlerService::streaming : HandlerService::unary;
   options.idle_timeout = std::chrono::milliseconds(idle_ms);
   options.keepalive_check_interval = std::chrono::milliseconds(check_ms);

@@ -89,13 +89,13 @@ struct AdapterServer::Impl {
   std::unique_ptr<grpc::Server> server;
 };
 
-std::expected<std::unique_ptr<AdapterServer>, std::string> AdapterServer::start(const std::string& bind,
-                                                                               asio::io_context& io,
-                                                                               GatewayCore& core) {
+std::expected<std::unique_ptr<AdapterServer>, std::string> AdapterServer::start(
+    const std::string& bind, std::shared_ptr<grpc::ServerCredentials> credentials, asio::io_context& io,
+    GatewayCore& core) {
   auto impl = std::make_unique<Impl>(io, core);
   int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(bind, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(bind, std::move(credentials), &port);
   builder.RegisterService(&impl->service);
   builder.SetMaxReceiveMessageSize(-1);
   impl->server = builder.BuildAndStart();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <grpcpp/security/server_credentials.h>
 
 #include <chrono>
 #include <cstdint>
@@ -16,9 +17,10 @@ class GatewayCore;
 
 class AdapterServer {
  public:
-  static std::expected<std::unique_ptr<AdapterServer>, std::string> start(const std::string& bind,
-                                                                         boost::asio::io_context& io,
-                                                                         GatewayCore& core);
+  /// `credentials`: see adapter_server_credentials (plaintext or Options::adapter_tls).
+  static std::expected<std::unique_ptr<AdapterServer>, std::string> start(
+      const std::string& bind, std::shared_ptr<grpc::ServerCredentials> credentials, boost::asio::io_context& io,
+      GatewayCore& core);
   ~AdapterServer();
   std::uint16_t port() const { return port_; }
   /// Stops accepting calls; the I/O thread must still run so in-flight calls can finish.

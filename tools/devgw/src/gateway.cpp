@@ -6,6 +6,7 @@
 #include "handler_client.hpp"
 #include "journal.hpp"
 #include "tcp_listener.hpp"
+#include "tls_credentials.hpp"
 #include "udp_listener.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -53,8 +54,13 @@ std::expected<std::unique_ptr<Gateway>, std::string> Gateway::start(Options opti
   auto* raw = impl.get();
   const auto& opts = impl->options;
 
+  // Both files sets are read before anything runs, so a bad path fails start() cleanly.
+  auto handler_credentials = handler_channel_credentials(opts);
+  if (!handler_credentials) return std::unexpected(handler_credentials.error());
+  auto adapter_credentials = adapter_server_credentials(opts);
+  if (!adapter_credentials) return std::unexpected(adapter_credentials.error());
   impl->handler = std::make_unique<HandlerClient>(
-      impl->io, opts, *impl->log,
+      impl->io, opts, std::move(*handler_credentials), *impl->log,
       [raw](const std::string& conn, EventKind kind, const HandlerStatus& status) {
         raw->core->stream_failed(conn, kind, status);
       });
@@ -82,7 +88,7 @@ std::expected<std::unique_ptr<Gateway>, std::string> Gateway::start(Options opti
     if (!control) return std::unexpected(control.error());
     impl->control = std::move(*control);
   }
-  auto adapter = AdapterServer::start(opts.adapter_bind, impl->io, *impl->core);
+  auto adapter = AdapterServer::start(opts.adapter_bind, std::move(*adapter_credentials), impl->io, *impl->core);
   if (!adapter) return std::unexpected(adapter.error());
   impl->adapter = std::move(*adapter);
 
@@ -92,9 +98,10 @@ std::expected<std::unique_ptr<Gateway>, std::string> Gateway::start(Options opti
   impl->thread = std::thread([raw] { raw->io.run(); });
 
   auto& log = *impl->log;
-  log.info("devgw up: handler={} service={} adapter=127.0.0.1:{}{}", opts.handler_address,
+  log.info("devgw up: handler={} ({}) service={} adapter=127.0.0.1:{} ({}){}", opts.handler_address,
+           opts.handler_tls ? "TLS" : "plaintext",
            opts.service == HandlerService::unary ? "ConnectionUnaryHandler" : "ConnectionHandler",
-           impl->adapter->port(),
+           impl->adapter->port(), opts.adapter_tls ? "TLS" : "plaintext",
            impl->control ? " control port " + std::to_string(impl->control->port()) : std::string());
   for (std::size_t i = 0; i < opts.listeners.size(); ++i)
     log.info("listening {}:{}:{}", opts.listeners[i].kind == SocketKind::tcp ? "tcp" : "udp", opts.listeners[i].host,

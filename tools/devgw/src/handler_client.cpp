@@ -64,10 +64,13 @@ void fill(const Event& e, pb::SocketClosedRequest& r) {
 
 std::size_t index_of(EventKind kind) { return static_cast<std::size_t>(kind); }
 
-std::string grpc_target(std::string address, spdlog::logger& log) {
+// EMQX ignores the scheme of handler.address: ssl_options.enable alone chooses TLS.
+std::string grpc_target(std::string address, bool tls, spdlog::logger& log) {
   for (std::string_view scheme : {"http://", "https://"}) {
     if (address.starts_with(scheme)) {
-      if (scheme == "https://") log.warn("handler address {}: TLS is not supported, dialing plaintext", address);
+      if ((scheme == "https://") != tls)
+        log.warn("handler address {}: the scheme is ignored, as EMQX does; dialing {}", address,
+                 tls ? "TLS" : "plaintext");
       address.erase(0, scheme.size());
     }
   }
@@ -111,13 +114,17 @@ class StreamBase {
 };
 
 struct HandlerClient::Impl {
-  Impl(asio::io_context& io, const Options& options, spdlog::logger& log, StreamFailure on_failure)
+  Impl(asio::io_context& io, const Options& options, std::shared_ptr<grpc::ChannelCredentials> credentials,
+       spdlog::logger& log, StreamFailure on_failure)
       : io(io), options(options), log(log), on_failure(std::move(on_failure)) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);
     args.SetMaxSendMessageSize(-1);
-    channel = grpc::CreateCustomChannel(grpc_target(options.handler_address, log), grpc::InsecureChannelCredentials(),
-                                        args);
+    // EMQX's server_name_indication: the name the handler's certificate is checked against.
+    if (options.handler_tls && !options.handler_tls->server_name.empty())
+      args.SetSslTargetNameOverride(options.handler_tls->server_name);
+    channel = grpc::CreateCustomChannel(grpc_target(options.handler_address, options.handler_tls.has_value(), log),
+                                        std::move(credentials), args);
     unary_stub = pb::ConnectionUnaryHandler::NewStub(channel);
     stream_stub = pb::ConnectionHandler::NewStub(channel);
   }
@@ -343,9 +350,10 @@ void HandlerClient::Impl::writer_done(std::uint64_t id, const HandlerStatus& sta
   }
 }
 
-HandlerClient::HandlerClient(asio::io_context& io, const Options& options, spdlog::logger& log,
+HandlerClient::HandlerClient(asio::io_context& io, const Options& options,
+                             std::shared_ptr<grpc::ChannelCredentials> credentials, spdlog::logger& log,
                              StreamFailure on_failure)
-    : impl_(std::make_unique<Impl>(io, options, log, std::move(on_failure))) {}
+    : impl_(std::make_unique<Impl>(io, options, std::move(credentials), log, std::move(on_failure))) {}
 
 HandlerClient::~HandlerClient() = default;
 

@@ -6,6 +6,7 @@
 #include "event.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <grpcpp/security/credentials.h>
 #include <spdlog/logger.h>
 
 #include <chrono>
@@ -19,7 +20,10 @@ class HandlerClient final : public HandlerDispatcher {
   /// Streaming mode: a conn's stream ended with an error while the conn was alive.
   using StreamFailure = std::function<void(const std::string& conn, EventKind kind, const HandlerStatus& status)>;
 
-  HandlerClient(boost::asio::io_context& io, const Options& options, spdlog::logger& log, StreamFailure on_failure);
+  /// `credentials`: see handler_channel_credentials (plaintext or Options::handler_tls).
+  HandlerClient(boost::asio::io_context& io, const Options& options,
+                std::shared_ptr<grpc::ChannelCredentials> credentials, spdlog::logger& log,
+                StreamFailure on_failure);
   ~HandlerClient() override;
 
   /// I/O thread.

@@ -54,15 +54,34 @@ struct AuthPolicy {
 std::expected<AuthPolicy, std::string> load_auth_policy(const std::filesystem::path& file);
 std::expected<AuthPolicy, std::string> parse_auth_policy(std::string_view json_text);
 
+/// EMQX 5.x `handler.ssl_options` with `enable = true`: dial the handler over TLS. Unlike EMQX's
+/// default (`verify = verify_none`) the devgw always verifies the handler's certificate.
+struct HandlerTlsOptions {
+  std::filesystem::path ca_file;    ///< CA bundle the handler's certificate must chain to (`cacertfile`)
+  std::filesystem::path cert_file;  ///< client certificate (`certfile`); empty = none
+  std::filesystem::path key_file;   ///< its key (`keyfile`)
+  std::string server_name;          ///< `server_name_indication`; empty = the host of handler_address
+};
+
+/// EMQX 4.x `exproto.server.https.*`: serve ConnectionAdapter over TLS.
+struct AdapterTlsOptions {
+  std::filesystem::path cert_file;       ///< server certificate chain (`certfile`)
+  std::filesystem::path key_file;        ///< its key (`keyfile`)
+  std::filesystem::path client_ca_file;  ///< set: require a client certificate signed by it (`cacertfile`)
+};
+
 struct Options {
   /// Device listeners; several at once, TCP and UDP mixed.
   std::vector<ListenerSpec> listeners;
-  /// Where the handler under test listens, "HOST:PORT" or "http://HOST:PORT" (scheme ignored,
-  /// as EMQX does; plaintext h2c only).
+  /// Where the handler under test listens, "HOST:PORT" or "http://HOST:PORT". The scheme is
+  /// ignored, as EMQX does: TLS is used exactly when handler_tls is set.
   std::string handler_address = "127.0.0.1:9001";
   HandlerService service = HandlerService::unary;
+  std::optional<HandlerTlsOptions> handler_tls;
   /// Where the gateway serves ConnectionAdapter ("HOST:PORT"; port 0 = ephemeral).
   std::string adapter_bind = "127.0.0.1:0";
+  /// Absent: plaintext, as EMQX 5.x always serves it.
+  std::optional<AdapterTlsOptions> adapter_tls;
   /// Optional text control port: lines "PUB <topic> <payload>" answered "OK".
   std::optional<std::string> control_bind;
 
