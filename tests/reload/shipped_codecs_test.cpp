@@ -9,6 +9,7 @@
 
 #include "host/metrics/metrics.h"
 #include "reload_support.h"
+#include "test_util.hpp"  // tests/jt808: JT/T 808 frame vectors
 
 using namespace rtest;
 namespace host = exproto::host;
@@ -83,4 +84,29 @@ TEST_CASE("reload: a rebuilt jsonframe codec takes over a connected device mid-f
   CHECK(r.publishes[0].topic == "t/up");
   CHECK(r.publishes[0].payload == "across");
   CHECK(wait_generation_state(s.host(), 1, "unloaded", 5s, "jsonframe"));
+}
+
+TEST_CASE("reload: a rebuilt jt808 codec takes over an authenticated terminal mid-frame") {
+  using jt808test::unhex;
+  namespace vec = jt808test::vec;
+  PluginsDir dir;
+  itest::Stack s(shipped_stack(dir, "jt808", host::ReloadPolicy::migrate));
+  itest::TcpClient dev(s.device_port());
+  const std::string reg_ack = unhex(vec::register_ack13), auth_ack = unhex(vec::auth_ack13);
+  dev.write(unhex(vec::register13) + unhex(vec::auth13));
+  REQUIRE(dev.read_n(reg_ack.size() + auth_ack.size()) == reg_ack + auth_ack);
+  const std::string location = unhex(vec::location13);
+  dev.write(location.substr(0, 25));
+
+  install_rebuilt(dir, "jt808");
+  REQUIRE(wait_generations(s.host(), "jt808", 2));
+  dev.write(location.substr(25));
+  const std::string ack = unhex(vec::location_ack13);
+  CHECK(dev.read_n(ack.size()) == ack);  // the serial numbers continue: 0x8001 for msg_sn 2 is platform sn 2
+  CHECK(s.host().metrics().sessions_migrated.get() == 1);
+  auto r = s.gw().snapshot();
+  REQUIRE(r.publishes.size() == 1);
+  CHECK(r.publishes[0].topic == "jt808/013800138000/013800138000/up");
+  CHECK(r.publishes[0].from == "013800138000");
+  CHECK(wait_generation_state(s.host(), 1, "unloaded", 5s, "jt808"));
 }

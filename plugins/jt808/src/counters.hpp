@@ -25,15 +25,23 @@ struct Counters {
   std::uint64_t bad_downlink = 0;      // delivered payloads that could not be encoded
   std::uint64_t failed_calls = 0;      // publish/subscribe results other than SUCCESS
 
+  /// Calls f(name, counter) for every counter of `self` (const or not), in the summary's order.
+  template <class Self, class F>
+  static void each(Self& self, F&& f) {
+    f("frames", self.frames), f("published", self.published), f("garbage_bytes", self.garbage_bytes);
+    f("bad_escape", self.bad_escape), f("bad_check", self.bad_check), f("too_short", self.too_short);
+    f("truncated", self.truncated), f("length_mismatch", self.length_mismatch), f("bad_body", self.bad_body);
+    f("unsupported", self.unsupported), f("foreign_phone", self.foreign_phone), f("packages", self.packages);
+    f("reassembled", self.reassembled), f("package_dropped", self.package_dropped);
+    f("bad_downlink", self.bad_downlink), f("failed_calls", self.failed_calls);
+  }
+
   std::string summary() const {
-    return "frames=" + std::to_string(frames) + " published=" + std::to_string(published) +
-           " garbage_bytes=" + std::to_string(garbage_bytes) + " bad_escape=" + std::to_string(bad_escape) +
-           " bad_check=" + std::to_string(bad_check) + " too_short=" + std::to_string(too_short) +
-           " truncated=" + std::to_string(truncated) + " length_mismatch=" + std::to_string(length_mismatch) +
-           " bad_body=" + std::to_string(bad_body) + " unsupported=" + std::to_string(unsupported) +
-           " foreign_phone=" + std::to_string(foreign_phone) + " packages=" + std::to_string(packages) +
-           " reassembled=" + std::to_string(reassembled) + " package_dropped=" + std::to_string(package_dropped) +
-           " bad_downlink=" + std::to_string(bad_downlink) + " failed_calls=" + std::to_string(failed_calls);
+    std::string out;
+    each(*this, [&out](const char* name, std::uint64_t value) {
+      out += (out.empty() ? "" : " ") + std::string(name) + "=" + std::to_string(value);
+    });
+    return out;
   }
 };
 

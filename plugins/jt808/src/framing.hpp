@@ -9,6 +9,8 @@
 
 #include "wire.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -39,6 +41,10 @@ class FrameReceiver {
   void stop() { stopped_ = true; }
   /// Bytes of the frame being accumulated.
   std::size_t buffered() const { return buf_.size(); }
+  /// Hot reload (session_migration.cpp): this part of a session's state, and back. restore()
+  /// expects a fresh object and throws on a state it cannot read.
+  nlohmann::json snapshot() const;
+  void restore(const nlohmann::json& state);
 
  private:
   enum class State { hunting, in_frame, escape, discarding };

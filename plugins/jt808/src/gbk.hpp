@@ -45,6 +45,11 @@ class GbkText {
 
   std::uint64_t replaced() const { return replaced_; }  // uplink sequences replaced by U+FFFD
   std::uint64_t refused() const { return refused_; }    // downlink strings that could not be converted
+  /// Hot reload: a migrated session keeps counting from where the old generation stopped.
+  void carry_counts(std::uint64_t replaced, std::uint64_t refused) {
+    replaced_ = replaced;
+    refused_ = refused;
+  }
 
  private:
   Iconv up_;

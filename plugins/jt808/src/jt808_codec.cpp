@@ -21,10 +21,16 @@ class Jt808Codec final : public exproto::Codec {
     return std::make_unique<Jt808Session>(host, config_);
   }
 
+  // Hot reload: continues a session an earlier generation exported (session_migration.cpp).
+  std::unique_ptr<exproto::Session> import_session(exproto::SessionHost host, std::string_view /*conn*/,
+                                                   const exproto::ConnInfo& /*info*/, std::string_view state) {
+    return Jt808Session::import(host, config_, state);
+  }
+
  private:
   const Config config_;
 };
 
 }  // namespace jt808
 
-EXPROTO_CODEC(jt808::Jt808Codec, "jt808", "1.0.0", "exproto-host")
+EXPROTO_CODEC(jt808::Jt808Codec, "jt808", "1.1.0", "exproto-host")

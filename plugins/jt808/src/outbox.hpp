@@ -6,6 +6,8 @@
 #include "config.hpp"
 #include "wire.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -62,6 +64,10 @@ class Outbox {
   std::size_t inflight_count() const { return inflight_.size(); }
   std::size_t queued_count() const { return queue_.size(); }
   const OutboxCounters& counters() const { return counters_; }
+  /// Hot reload (session_migration.cpp): this part of a session's state, and back. restore()
+  /// expects a fresh object and throws on a state it cannot read.
+  nlohmann::json snapshot() const;
+  void restore(const nlohmann::json& state);
 
   static constexpr std::uint64_t kTagKind = 1ull << 56;  // tag = kTagKind | key
 

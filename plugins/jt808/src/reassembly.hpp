@@ -7,6 +7,8 @@
 #include "config.hpp"
 #include "header.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -47,6 +49,10 @@ class Reassembler {
 
   std::size_t sets() const { return sets_.size(); }
   std::size_t bytes() const { return bytes_; }
+  /// Hot reload (session_migration.cpp): this part of a session's state, and back. restore()
+  /// expects a fresh object and throws on a state it cannot read.
+  nlohmann::json snapshot() const;
+  void restore(const nlohmann::json& state);
 
  private:
   struct Set {

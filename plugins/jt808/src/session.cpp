@@ -316,6 +316,7 @@ exproto::Status Jt808Session::on_keepalive_timeout() {
 }
 
 void Jt808Session::on_close(std::string_view reason) {
+  if (reason == "host:migrated") return;  // the session goes on in the next generation
   host().log(exproto::LogLevel::info, "closed (" + std::string(reason) + "): " + counters_.summary() +
                                           " downlinks_sent=" + std::to_string(outbox_.counters().sent) +
                                           " retransmitted=" + std::to_string(outbox_.counters().retransmitted) +

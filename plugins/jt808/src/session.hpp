@@ -36,6 +36,11 @@ class Jt808Session final : public exproto::Session {
   exproto::Status on_result(const exproto::CallResult& result) override;
   void on_close(std::string_view reason) override;
 
+  // Hot reload (session_migration.cpp): the whole session as bytes, and a session continued from
+  // them by the next generation (throws naming what it cannot read).
+  exproto::Status export_state(std::string& out) override;
+  static std::unique_ptr<Jt808Session> import(exproto::SessionHost host, const Config& config, std::string_view state);
+
   static constexpr std::uint64_t kReassemblyTag = 2ull << 56;
   static constexpr std::uint64_t kTagMask = 0xffull << 56;
 
