@@ -1,6 +1,7 @@
 // libFuzzer: whole sessions through the fake host with the codec linked in. The first byte picks a
 // config and whether the terminal logs in first; the rest is a script of events: bytes from the
-// device, results of pending calls, timer expiries, downlink deliveries, keepalive timeouts.
+// device, results of pending calls, timer expiries, downlink deliveries, keepalive timeouts, and
+// hot-reload migrations to another instance of the same config (which must always succeed).
 // A hook that fails ends the session, as the real host closes the connection.
 #include "fake_host.h"
 
@@ -52,6 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   codectest::FakeHost host{{.host_version = "jt808-fuzz", .on_violation = [](std::string_view) { std::abort(); }}};
   codectest::CodecLibrary lib(&exproto_codec_entry_v1, host);
   codectest::CodecInstance codec(lib, kConfigs[mode % 4]);
+  codectest::CodecInstance next_generation(lib, kConfigs[mode % 4]);
+  const codectest::CodecInstance* on = &codec;
   codectest::FakeSession s(codec);
   auto ok = [&](exproto_type_status st) {
     if (st != EXPROTO_STATUS_OK) s.close("host: hook failed");
@@ -81,9 +84,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 5:
         ok(s.resolve_all(codectest::CallKind::publish, in.byte() % 6));
         break;
-      case 6:
-        if (in.byte() == 0) ok(s.keepalive_timeout());
+      case 6: {
+        const auto what = in.byte();
+        if (what == 0) ok(s.keepalive_timeout());
+        if (what == 1) {
+          on = on == &codec ? &next_generation : &codec;
+          // a session's own state must always be accepted by a generation with the same config
+          if (s.migrate_to(*on) != EXPROTO_STATUS_OK) std::abort();
+        }
         break;
+      }
     }
   }
   return 0;

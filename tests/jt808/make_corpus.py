@@ -21,7 +21,8 @@ for name in ["register13", "auth19", "location13", "location19", "escaped13", "p
 write("corpus/frame", "garbage_and_shared_flags", b"\x03xyz" + V["auth13"] + V["heartbeat13"][1:])
 
 # Session fuzzer: mode byte (bit 7: log in first; low bits: config), then events
-# 0 = bytes (len, data), 2 = resolve next (code), 3 = fire timer (index), 4 = downlink (len, json).
+# 0 = bytes (len, data), 2 = resolve next (code), 3 = fire timer (index), 4 = downlink (len, json),
+# 6 then 1 = migrate the session to the next generation.
 def chunk(op, data):
     assert len(data) < 255
     return bytes([op, len(data)]) + data
@@ -47,3 +48,6 @@ write("corpus/session", "areas_gbk_unknown", bytes([0x81]) +
                                                          "radius": 3, "max_speed": 80, "overspeed_duration": 10}]})) +
       chunk(4, downlink(0x8300, {"flag": 1, "text": "京A12345"})) +
       chunk(0, bytes.fromhex("7e0f01000201380013800000080102ad7e")))
+write("corpus/session", "migrations", bytes([0x82]) + chunk(0, V["pkg1_13"][:9]) + bytes([6, 1]) +
+      chunk(0, V["pkg1_13"][9:]) + chunk(4, downlink(0x8300, {"flag": 1, "text": "hi"})) + bytes([6, 1]) +
+      bytes([3, 0, 6, 1]) + chunk(0, V["pkg2_13"]) + bytes([6, 1]) + chunk(0, V["text_ack13"]))
