@@ -6,6 +6,7 @@ pkgs=(build-essential cmake pkg-config
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
       libboost-dev libboost-filesystem-dev nlohmann-json3-dev libspdlog-dev doctest-dev libcli11-dev
       netcat-openbsd
+      libssl-dev  # host/config checks TLS files when the config is read
       openssl  # the TLS integration tests make throwaway certificates with the CLI
       clang-14 libclang-rt-14-dev)  # the jt808 fuzzers (CTest label fuzz)
 missing=()
