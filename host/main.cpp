@@ -1,6 +1,6 @@
 // exproto-host: the ExProto handler EMQX calls, with protocol codecs loaded from a folder.
 //   exproto-host -c config.json [--check]         run (SIGHUP re-reads the routes, SIGINT/SIGTERM stop)
-//   exproto-host ctl [--admin ADDR] <command>      talk to a running host's admin endpoint
+//   exproto-host ctl [--admin ADDR] [--json] <command>  talk to a running host's admin endpoint
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -38,10 +38,12 @@ int main(int argc, char** argv) {
   std::string admin_address = "127.0.0.1:9002";
   std::vector<std::string> command;
   ctl->add_option("--admin", admin_address, "admin endpoint host:port")->capture_default_str();
+  bool json = false;
+  ctl->add_flag("--json", json, "status as JSON (the admin service's StatusReply), for scripts");
   ctl->add_option("command", command, "status | metrics | reload <codec> | rollback <codec>")->required();
   CLI11_PARSE(cli, argc, argv);
 
-  if (ctl->parsed()) return exproto::host::run_ctl(admin_address, command);
+  if (ctl->parsed()) return exproto::host::run_ctl(admin_address, command, json);
   if (config_file.empty()) {
     std::fprintf(stderr, "exproto-host: --config is required (or use the ctl command)\n");
     return 2;

@@ -1,6 +1,7 @@
 #include "host/admin/ctl.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -46,9 +47,10 @@ void print_status(const pb::StatusReply& r) {
 
 }  // namespace
 
-int run_ctl(const std::string& address, const std::vector<std::string>& command) {
+int run_ctl(const std::string& address, const std::vector<std::string>& command, bool json) {
   const auto usage = [] {
-    std::fprintf(stderr, "usage: exproto-host ctl [--admin HOST:PORT] status | metrics | reload <codec> | rollback <codec>\n");
+    std::fprintf(stderr,
+                 "usage: exproto-host ctl [--admin HOST:PORT] [--json] status | metrics | reload <codec> | rollback <codec>\n");
     return 2;
   };
   if (command.empty()) return usage();
@@ -65,7 +67,19 @@ int run_ctl(const std::string& address, const std::vector<std::string>& command)
   if (verb == "status") {
     pb::StatusReply reply;
     st = stub->Status(&ctx, pb::StatusRequest{}, &reply);
-    if (st.ok()) print_status(reply);
+    if (st.ok() && json) {
+      std::string text;
+      google::protobuf::util::JsonPrintOptions options;
+      options.always_print_primitive_fields = true;  // a script should not have to know defaults
+      options.preserve_proto_field_names = true;
+      if (!google::protobuf::util::MessageToJsonString(reply, &text, options).ok()) {
+        std::fprintf(stderr, "exproto-host ctl: the status cannot be printed as JSON\n");
+        return 3;
+      }
+      std::printf("%s\n", text.c_str());
+    } else if (st.ok()) {
+      print_status(reply);
+    }
   } else if (verb == "metrics") {
     pb::MetricsReply reply;
     st = stub->Metrics(&ctx, pb::MetricsRequest{}, &reply);

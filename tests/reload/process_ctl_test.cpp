@@ -1,6 +1,7 @@
 // The exproto-host executable's control surface: `exproto-host ctl` against a running host's
 // admin endpoint, and SIGHUP re-reading the routes of the config file.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,6 +81,15 @@ TEST_CASE("process: exproto-host ctl status/reload/rollback/metrics, and SIGHUP 
   CHECK(st.out.find("codec counter") != std::string::npos);
   CHECK(st.out.find("generation 1  current") != std::string::npos);
   CHECK(st.out.find("1.0.0 (Reload Fixtures)") != std::string::npos);
+
+  const auto js = ctl(admin, "--json status");
+  REQUIRE(js.code == 0);
+  const auto doc = nlohmann::json::parse(js.out);
+  REQUIRE(doc["codecs"].size() == 1);
+  CHECK(doc["codecs"][0]["name"] == "counter");
+  CHECK(doc["codecs"][0]["generations"][0]["state"] == "current");
+  CHECK(doc["codecs"][0]["generations"][0]["version"] == "1.0.0");
+  CHECK(doc["codecs"][0]["generations"][0]["migratable"] == true);
 
   auto r = ctl(admin, "reload counter");
   CHECK(r.code == 0);
