@@ -11,6 +11,7 @@
 #include "host/app/private_dir.h"
 #include "host/handler/server_credentials.h"
 #include "host/handler/stream_service.h"
+#include "host/handler/tls_file_monitor.h"
 #include "host/handler/unary_service.h"
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_registry.h"
@@ -49,6 +50,7 @@ struct App::Parts {
   std::unique_ptr<StreamService> streaming;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
+  std::unique_ptr<TlsFileMonitor> tls_monitor;  // only with handler.tls
   std::unique_ptr<Reloader> reloader;
   std::unique_ptr<PluginWatcher> watcher;
   std::unique_ptr<AdminService> admin;
@@ -56,6 +58,7 @@ struct App::Parts {
   int admin_port = 0;
 
   ~Parts() {
+    tls_monitor.reset();  // first: its thread writes into metrics
     if (admin_server) admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     admin_server.reset();
     admin.reset();
@@ -127,6 +130,8 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   // can see the host is up without speaking ExProto.
   auto handler_credentials = handler_server_credentials(config.handler);
   if (!handler_credentials) return std::unexpected(handler_credentials.error());
+  // gRPC only logs a bad rotated-in file and keeps the old pair; this says so in our log and metrics.
+  if (config.handler.tls) p->tls_monitor = std::make_unique<TlsFileMonitor>(*config.handler.tls, p->metrics);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.handler.bind, std::move(*handler_credentials), &p->port);

@@ -5,34 +5,16 @@
 
 #include <algorithm>
 
-#include "host/config/pem_files.h"
+#include "host/handler/handler_tls_files.h"
 
 namespace exproto::host {
-namespace {
-
-// gRPC's provider only logs unusable files and then fails every handshake; refuse them instead.
-std::string check_files(const HandlerTls& tls) {
-  auto cert = read_text_file(tls.cert_file);
-  if (!cert) return "handler.tls.cert_file: " + cert.error();
-  auto key = read_text_file(tls.key_file);
-  if (!key) return "handler.tls.key_file: " + key.error();
-  if (auto p = check_pem_certificates(*cert, true); !p.empty()) return "handler.tls.cert_file: " + p;
-  if (auto p = check_pem_private_key(*key); !p.empty()) return "handler.tls.key_file: " + p;
-  if (auto p = check_key_matches_certificate(*cert, *key); !p.empty()) return "handler.tls.key_file: " + p;
-  if (tls.client_ca_file.empty()) return {};
-  auto ca = read_text_file(tls.client_ca_file);
-  if (!ca) return "handler.tls.client_ca_file: " + ca.error();
-  if (auto p = check_pem_certificates(*ca, false); !p.empty()) return "handler.tls.client_ca_file: " + p;
-  return {};
-}
-
-}  // namespace
 
 std::expected<std::shared_ptr<grpc::ServerCredentials>, std::string> handler_server_credentials(
     const HandlerConfig& config) {
   if (!config.tls) return grpc::InsecureServerCredentials();
   const HandlerTls& tls = *config.tls;
-  if (std::string problem = check_files(tls); !problem.empty()) return std::unexpected(problem);
+  // gRPC's provider only logs unusable files and then fails every handshake; refuse them instead.
+  if (std::string problem = check_handler_tls_files(tls); !problem.empty()) return std::unexpected(problem);
   const bool mutual = !tls.client_ca_file.empty();
   // The provider reads the files once here and then on its own thread every refresh_s; a later
   // bad read is logged by gRPC and the last good material stays in use.

@@ -43,6 +43,13 @@ std::string Metrics::render_prometheus() const {
   counter(out, "migrate_failures_total", "Session migrations that failed (session kept its generation)",
           migrate_failures.get());
   counter(out, "sessions_restarted_total", "Sessions closed by a codec reload", sessions_restarted.get());
+  counter(out, "tls_file_problems_total", "Bad handler.tls file sets seen while serving (last good pair kept)",
+          tls_file_problems.get());
+  if (tls_cert_expiry_known.load(std::memory_order_relaxed)) {
+    out += fmt::format("# HELP exproto_tls_cert_expiry_seconds Seconds until the handler.tls certificate expires\n"
+                       "# TYPE exproto_tls_cert_expiry_seconds gauge\nexproto_tls_cert_expiry_seconds {}\n",
+                       tls_cert_expiry_seconds.get());
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@ struct Counter {
 struct Gauge {
   std::atomic<int64_t> value{0};
   void add(int64_t n) { value.fetch_add(n, std::memory_order_relaxed); }
+  void set(int64_t n) { value.store(n, std::memory_order_relaxed); }
   int64_t get() const { return value.load(std::memory_order_relaxed); }
 };
 
@@ -45,6 +46,11 @@ struct Metrics {
   Counter sessions_migrated;      // sessions moved to a new generation (export + import)
   Counter migrate_failures;       // export or import failed: the session stayed on its generation
   Counter sessions_restarted;     // sessions closed by a reload (policy restart, drain past deadline, cap)
+  Counter tls_file_problems;      // distinct bad handler.tls file sets seen while serving (gRPC kept the old pair)
+  Gauge tls_cert_expiry_seconds;  // until notAfter of the served handler.tls certificate; negative once expired
+  // Set once handler.tls is monitored: without it the expiry gauge is left out rather than read as
+  // "expires now" by an alert.
+  std::atomic<bool> tls_cert_expiry_known{false};
 
   std::string render_prometheus() const;
 };

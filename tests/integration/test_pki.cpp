@@ -78,13 +78,18 @@ void TestPki::make_ca(const std::string& name) const {
           ".key -out " + name + ".pem -days 2 -subj '/CN=exproto test " + name + "'");
 }
 
+std::filesystem::path TestPki::make_server(const std::string& name, int days) const {
+  make_leaf(name, "ca-a", "exproto-host " + name, "server_ext", days);
+  return dir_ / (name + ".pem");
+}
+
 void TestPki::make_leaf(const std::string& name, const std::string& ca, const std::string& cn,
-                        const std::string& extensions) const {
+                        const std::string& extensions, int days) const {
   openssl("req -new -config openssl.cnf " + std::string(kKey) + " -keyout " + name + ".key -out " + name +
           ".csr -subj '/CN=" + cn + "'");
   openssl("x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca + ".key -set_serial 0x" +
-          std::to_string(std::hash<std::string>{}(name) % 1000000) + " -days 2 -extfile openssl.cnf -extensions " +
-          extensions + " -out " + name + ".pem");
+          std::to_string(std::hash<std::string>{}(name) % 1000000) + " -days " + std::to_string(days) +
+          " -extfile openssl.cnf -extensions " + extensions + " -out " + name + ".pem");
 }
 
 }  // namespace itest

@@ -27,6 +27,10 @@ class TestPki {
   std::filesystem::path client_cert() const { return dir_ / "client-a.pem"; }
   std::filesystem::path client_key() const { return dir_ / "client-a.key"; }
 
+  // One more server certificate under CA a, valid for `days` (e.g. 3 to be close to expiry), with
+  // its own key "<name>.key" beside it; returns the certificate's path.
+  std::filesystem::path make_server(const std::string& name, int days) const;
+
   // A file in dir() with `content`, for garbage and edited copies.
   std::filesystem::path write(const std::string& name, const std::string& content) const;
 
@@ -34,7 +38,7 @@ class TestPki {
   void openssl(const std::string& args) const;
   void make_ca(const std::string& name) const;
   void make_leaf(const std::string& name, const std::string& ca, const std::string& cn,
-                 const std::string& extensions) const;
+                 const std::string& extensions, int days = 2) const;
   std::filesystem::path dir_;
 };
 
