@@ -21,6 +21,15 @@ void replace_file(const TestPki& pki, const std::string& content, const std::fil
   std::filesystem::rename(staged, target);
 }
 
+// The files the host serves ("live.pem", "live.key"), copies the test then replaces.
+std::pair<std::filesystem::path, std::filesystem::path> live_copy(const TestPki& pki, const std::filesystem::path& cert,
+                                                                  const std::filesystem::path& key) {
+  std::pair<std::filesystem::path, std::filesystem::path> live{pki.dir() / "live.pem", pki.dir() / "live.key"};
+  std::filesystem::copy_file(cert, live.first);
+  std::filesystem::copy_file(key, live.second);
+  return live;
+}
+
 StackSpec tls_stack(const TestPki& pki, const std::filesystem::path& cert, const std::filesystem::path& key) {
   return {.tweak_gateway = [&pki](exproto::devgw::Options& o) {
             o.handler_tls = exproto::devgw::HandlerTlsOptions{pki.ca(), "", "", ""};
@@ -32,10 +41,7 @@ StackSpec tls_stack(const TestPki& pki, const std::filesystem::path& cert, const
 
 TEST_CASE("tls monitor: a garbage certificate rotated in is counted once, until the files are good again") {
   TestPki pki;
-  const auto cert = pki.dir() / "live.pem";
-  const auto key = pki.dir() / "live.key";
-  std::filesystem::copy_file(pki.server_cert(), cert);
-  std::filesystem::copy_file(pki.server_key(), key);
+  const auto [cert, key] = live_copy(pki, pki.server_cert(), pki.server_key());
   Stack s(tls_stack(pki, cert, key));
   auto& problems = s.host().metrics().tls_file_problems;
   REQUIRE(problems.get() == 0);
@@ -58,10 +64,7 @@ TEST_CASE("tls monitor: a garbage certificate rotated in is counted once, until 
 
 TEST_CASE("tls monitor: a key of another certificate is a problem; a half-way rotation is not") {
   TestPki pki;
-  const auto cert = pki.dir() / "live.pem";
-  const auto key = pki.dir() / "live.key";
-  std::filesystem::copy_file(pki.server_cert(), cert);
-  std::filesystem::copy_file(pki.server_key(), key);
+  const auto [cert, key] = live_copy(pki, pki.server_cert(), pki.server_key());
   Stack s(tls_stack(pki, cert, key));
   auto& problems = s.host().metrics().tls_file_problems;
 
@@ -80,10 +83,7 @@ TEST_CASE("tls monitor: the expiry gauge follows the served certificate") {
   TestPki pki;
   const auto long_cert = pki.make_server("long", 365);
   const auto short_cert = pki.make_server("short", 3);
-  const auto cert = pki.dir() / "live.pem";
-  const auto key = pki.dir() / "live.key";
-  std::filesystem::copy_file(long_cert, cert);
-  std::filesystem::copy_file(pki.dir() / "long.key", key);
+  const auto [cert, key] = live_copy(pki, long_cert, pki.dir() / "long.key");
   Stack s(tls_stack(pki, cert, key));
   auto& expiry = s.host().metrics().tls_cert_expiry_seconds;
   CHECK(expiry.get() > 364 * kDay);
