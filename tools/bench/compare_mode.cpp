@@ -80,9 +80,16 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
   load.handler_address = handler_address;
   load.handler_pid = process.pid();
   load.run_tag = tag;
+  std::string reload_failure;
   if (reload) {
     load.reload_at_seconds = s.reload_at_seconds;
-    load.on_reload = [&reload] { reload->install(); };
+    load.on_reload = [&reload, &reload_failure] {
+      try {
+        reload->install();
+      } catch (const std::exception& e) {
+        reload_failure = e.what();  // reported below; the run itself goes on
+      }
+    };
   }
   LoadResult result = run_load(load, adapter);
   result.label = target.label;
@@ -93,7 +100,7 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
   if (reload) {  // after stop: everything the host logged is in the file
     const auto outcome = reload->read_outcome(dir.path() / "handler.log");
     result.reload_serving_seconds = outcome.landing_to_serving_seconds;
-    result.reload_summary = outcome.sessions;
+    result.reload_summary = reload_failure.empty() ? outcome.sessions : "the reload failed: " + reload_failure;
   }
   progress << "round " << round << " " << target.label << ": " << one_line(result) << "\n";
   if (died || (how != "exit 0" && how != "signal 15"))

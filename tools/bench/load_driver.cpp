@@ -11,11 +11,11 @@ namespace exproto::bench {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-// Polls: phase changes are rare and a 2 ms granularity is far below the window length.
 Clock::duration to_clock(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
+// Polls: phase changes are rare and a 2 ms granularity is far below the window length.
 template <class Pred>
 bool wait_for(Pred done, double seconds) {
   auto deadline = Clock::now() + std::chrono::duration<double>(seconds);

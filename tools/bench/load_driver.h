@@ -27,7 +27,7 @@ struct LoadSettings {
   pid_t handler_pid = 0;          // > 0: also measure that process's CPU over the window
   double timeline_step_seconds = 1;  // the window is also recorded as acks per step
   double reload_at_seconds = -1;     // >= 0: on_reload is called this far into the window
-  std::function<void()> on_reload;
+  std::function<void()> on_reload;   // must not throw: conns are in flight while it runs
   double connect_timeout_seconds = 10;
   double drain_timeout_seconds = 5;
 };
