@@ -8,10 +8,32 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <charconv>
+#include <functional>
+#include <thread>
 
 namespace devgw_test {
 
 using namespace exproto::devgw;
+
+/// Polls `pred` every 10 ms until it holds or `timeout` passes (for state that has no wait of
+/// its own, such as kernel socket tables or counters read under another lock).
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 3s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+/// The port of a "HOST:PORT" address.
+inline std::uint16_t port_of(const std::string& address) {
+  unsigned port = 0;
+  const auto colon = address.rfind(':');
+  std::from_chars(address.data() + colon + 1, address.data() + address.size(), port);
+  return static_cast<std::uint16_t>(port);
+}
 
 inline Options test_options(HandlerService service = HandlerService::unary) {
   Options o;

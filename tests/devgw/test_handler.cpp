@@ -22,9 +22,9 @@ Reply to_reply(const grpc::Status& status, const pb::CodeResponse& response) {
   return {0, static_cast<int>(response.code()), response.message()};
 }
 
-std::unique_ptr<grpc::ClientContext> deadline_ctx() {
+std::unique_ptr<grpc::ClientContext> deadline_ctx(std::chrono::milliseconds deadline = std::chrono::seconds(3)) {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  ctx->set_deadline(std::chrono::system_clock::now() + deadline);
   return ctx;
 }
 
@@ -35,6 +35,7 @@ struct TestHandler::Impl {
   mutable std::condition_variable changed;
   std::vector<SeenEvent> events;
   std::map<std::string, std::string> line_buffers;  // conn → partial line
+  int cancelled_calls = 0;
   std::unique_ptr<pb::ConnectionAdapter::Stub> adapter;
   std::unique_ptr<grpc::Service> unary_service;
   std::unique_ptr<grpc::Service> stream_service;
@@ -95,12 +96,26 @@ struct TestHandler::Impl {
     return true;
   }
 
-  Reply call_send(const std::string& conn, const std::string& bytes) {
+  // Answers once `ctx` is cancelled (the gateway gave up on the call), bounded by 10 s.
+  void hang_until_cancelled(grpc::ServerContext* ctx) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!ctx->IsCancelled() && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!ctx->IsCancelled()) return;
+    {
+      std::lock_guard lock(mutex);
+      ++cancelled_calls;
+    }
+    changed.notify_all();
+  }
+
+  Reply call_send(const std::string& conn, const std::string& bytes,
+                  std::chrono::milliseconds deadline = std::chrono::seconds(3)) {
     pb::SendBytesRequest req;
     req.set_conn(conn);
     req.set_bytes(bytes);
     pb::CodeResponse resp;
-    auto ctx = deadline_ctx();
+    auto ctx = deadline_ctx(deadline);
     return to_reply(adapter->Send(ctx.get(), req, &resp), resp);
   }
   Reply call_close(const std::string& conn) {
@@ -212,8 +227,13 @@ class UnaryService final : public pb::ConnectionUnaryHandler::Service {
     impl_.record(seen(*r, false));
     return grpc::Status::OK;
   }
-  grpc::Status OnReceivedBytes(grpc::ServerContext*, const pb::ReceivedBytesRequest* r, pb::EmptySuccess*) override {
+  grpc::Status OnReceivedBytes(grpc::ServerContext* ctx, const pb::ReceivedBytesRequest* r,
+                               pb::EmptySuccess*) override {
     impl_.record(seen(*r, false));
+    if (r->bytes() == "HANG\n") {
+      impl_.hang_until_cancelled(ctx);
+      return grpc::Status::OK;
+    }
     if (!impl_.on_bytes(r->conn(), r->bytes())) return {grpc::StatusCode::UNIMPLEMENTED, "nope"};
     return grpc::Status::OK;
   }
@@ -293,7 +313,17 @@ std::string TestHandler::address() const {
 }
 
 void TestHandler::set_adapter(const std::string& address) {
-  impl_->adapter = pb::ConnectionAdapter::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  // A channel of its own: after a gateway crash a new one on the same port must not inherit
+  // the shared subchannel still backing off from the dead server.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  impl_->adapter = pb::ConnectionAdapter::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+}
+
+int TestHandler::cancelled_calls() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->cancelled_calls;
 }
 
 std::vector<SeenEvent> TestHandler::events() const {
@@ -307,7 +337,9 @@ bool TestHandler::wait_for(const std::function<bool(const std::vector<SeenEvent>
   return impl_->changed.wait_for(lock, timeout, [&] { return pred(impl_->events); });
 }
 
-Reply TestHandler::send(const std::string& conn, const std::string& bytes) { return impl_->call_send(conn, bytes); }
+Reply TestHandler::send(const std::string& conn, const std::string& bytes, std::chrono::milliseconds deadline) {
+  return impl_->call_send(conn, bytes, deadline);
+}
 Reply TestHandler::close(const std::string& conn) { return impl_->call_close(conn); }
 Reply TestHandler::authenticate(const std::string& conn, const std::string& clientid, const std::string& password,
                                 bool with_clientinfo, const std::string& username) {

@@ -6,6 +6,8 @@
 //   SUB <filter>  / UNSUB <filter>                     KA <seconds>           StartTimer
 //   CLOSE                        Close (no answer)     FAIL                   handler answers UNIMPLEMENTED
 //   SLOW <ms>                    the handler takes that long to answer this event (no answer)
+//   HANG                         (unary) the handler answers only once the gateway cancels the
+//                                call (at most 10 s); counted in cancelled_calls()
 // It also offers direct ConnectionAdapter calls for checking result codes.
 #pragma once
 
@@ -53,7 +55,11 @@ class TestHandler {
   bool wait_for(const std::function<bool(const std::vector<SeenEvent>&)>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(3)) const;
 
-  Reply send(const std::string& conn, const std::string& bytes);
+  /// Unary OnReceivedBytes calls the gateway cancelled while the handler held them (HANG).
+  int cancelled_calls() const;
+
+  Reply send(const std::string& conn, const std::string& bytes,
+             std::chrono::milliseconds deadline = std::chrono::seconds(3));
   Reply close(const std::string& conn);
   Reply authenticate(const std::string& conn, const std::string& clientid, const std::string& password = "",
                      bool with_clientinfo = true, const std::string& username = "");

@@ -1,5 +1,4 @@
 // exproto-devgw: run an EMQX ExProto gateway stand-in in a terminal.
-#include "control_server.hpp"
 #include "devgw/gateway.hpp"
 
 #include <CLI/CLI.hpp>
@@ -17,7 +16,8 @@ using namespace exproto::devgw;
 
 namespace {
 
-// Reads "pub <topic> <payload>" lines until `stop`; polls so the thread ends promptly.
+// Reads control lines ("pub <topic> <payload>", "delay 200", "stall", "stats", …) until `stop`;
+// polls so the thread ends promptly. Only answers other than a bare "OK" are printed.
 void read_stdin(Gateway& gateway, const std::atomic<bool>& stop) {
   std::string pending;
   char buffer[4096];
@@ -31,11 +31,11 @@ void read_stdin(Gateway& gateway, const std::atomic<bool>& stop) {
       const auto line = pending.substr(0, eol);
       pending.erase(0, eol + 1);
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto command = parse_publish_command(line);
-      if (command) {
-        gateway.publish(command->topic, command->payload);
-      } else {
-        std::cerr << "stdin: " << command.error() << "\n";
+      const auto answer = gateway.control(line);
+      if (answer.starts_with("ERR")) {
+        std::cerr << "stdin: " << answer << "\n";
+      } else if (answer != "OK") {
+        std::cout << answer << std::endl;
       }
     }
   }
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   HandlerTlsOptions handler_tls;
   AdapterTlsOptions adapter_tls;
   std::int64_t idle_ms = options.idle_timeout.count(), check_ms = options.keepalive_check_interval.count(),
-               force_close_ms = options.force_close_timeout.count(), delay_ms = 0;
+               force_close_ms = options.force_close_timeout.count(), delay_ms = 0, adapter_delay_ms = 0;
 
   app.add_option("--handler", options.handler_address, "handler address (HOST:PORT or http://HOST:PORT)")
       ->capture_default_str();
@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   app.add_option("--service", service, "handler service")
       ->check(CLI::IsMember({"unary", "streaming"}))
       ->capture_default_str();
-  app.add_option("--control", control, "text control port HOST:PORT (lines: PUB <topic> <payload>)");
+  app.add_option("--control", control,
+                 "text control port HOST:PORT (lines: PUB <topic> <payload>, DELAY <ms>, STALL, RESUME, "
+                 "LOSE_CLOSED on|off, STATS)");
   app.add_option("--idle-timeout-ms", idle_ms, "EMQX idle_timeout")->capture_default_str();
   app.add_option("--keepalive-check-ms", check_ms, "EMQX mqtt.keepalive_check_interval")->capture_default_str();
   app.add_option("--keepalive-multiplier", options.keepalive_multiplier, "EMQX mqtt.keepalive_multiplier")
@@ -86,6 +88,12 @@ int main(int argc, char** argv) {
   app.add_option("--force-close-ms", force_close_ms, "flush bound after a socket closes")->capture_default_str();
   app.add_option("--socket-created-delay-ms", delay_ms, "streaming: delay each OnSocketCreated stream write");
   app.add_option("--auth", auth_file, "JSON file: clients, users, deny_publish, deny_subscribe");
+  // Fault injection (EMQX has no such options; they make it misbehave as a real one can).
+  app.add_option("--adapter-delay-ms", adapter_delay_ms,
+                 "fault: carry out and answer every ConnectionAdapter call this late")
+      ->check(CLI::Range(0, 3'600'000));
+  app.add_flag("--lose-socket-closed", options.lose_socket_closed,
+               "fault: end conns without ever sending OnSocketClosed");
   app.add_option("--node", options.node, "Erlang node name in conn ids")->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -114,6 +122,7 @@ int main(int argc, char** argv) {
   options.keepalive_check_interval = std::chrono::milliseconds(check_ms);
   options.force_close_timeout = std::chrono::milliseconds(force_close_ms);
   options.socket_created_stream_delay = std::chrono::milliseconds(delay_ms);
+  options.adapter_delay = std::chrono::milliseconds(adapter_delay_ms);
   options.log_level = spdlog::level::from_str(log_level);
   options.keep_records = false;  // the log is the record here
 

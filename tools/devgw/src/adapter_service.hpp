@@ -1,5 +1,6 @@
-// The ConnectionAdapter gRPC server (callback API). Each call hops to the I/O thread, where
-// GatewayCore answers it with EMQX's semantics.
+// The ConnectionAdapter gRPC server (callback API). Each call is counted on arrival, hops to the
+// I/O thread, waits its turn in the AdapterPacer (delay/stall knobs), and is then answered by
+// GatewayCore with EMQX's semantics.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,8 @@
 
 namespace exproto::devgw {
 
+class AdapterPacer;
+class AdapterTally;
 class GatewayCore;
 
 class AdapterServer {
@@ -20,10 +23,12 @@ class AdapterServer {
   /// `credentials`: see adapter_server_credentials (plaintext or Options::adapter_tls).
   static std::expected<std::unique_ptr<AdapterServer>, std::string> start(
       const std::string& bind, std::shared_ptr<grpc::ServerCredentials> credentials, boost::asio::io_context& io,
-      GatewayCore& core);
+      GatewayCore& core, AdapterPacer& pacer, AdapterTally& tally);
   ~AdapterServer();
   std::uint16_t port() const { return port_; }
-  /// Stops accepting calls; the I/O thread must still run so in-flight calls can finish.
+  /// Stops listening at once and cancels what is still running after `grace`; returns when
+  /// every call is finished. The I/O thread must still run and the pacer must be closed
+  /// (or empty), since gRPC waits for every call to be finished by the gateway.
   void shutdown(std::chrono::milliseconds grace);
 
   struct Impl;

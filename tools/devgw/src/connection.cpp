@@ -104,14 +104,16 @@ void Connection::terminate(const std::string& reason) {
   transport_->close();
   queue_.clear();
   pending_deliveries_.clear();
-  if (!inflight_) {
-    Event closed{.kind = EventKind::socket_closed, .conn = id_, .reason = reason};
-    core_.record_event(closed);
-    core_.handler().dispatch(std::move(closed), [](HandlerStatus) {});
-  } else {
+  if (inflight_) {
     // EMQX enqueues it behind the in-flight call and the process exits: it is lost.
     core_.log().warn("conn={} OnSocketClosed {} not sent: {} still in flight", id_, reason,
                      method_name(*inflight_));
+  } else if (core_.lose_socket_closed()) {
+    core_.log().info("conn={} OnSocketClosed {} not sent: lose_socket_closed is on", id_, reason);
+  } else {
+    Event closed{.kind = EventKind::socket_closed, .conn = id_, .reason = reason};
+    core_.record_event(closed);
+    core_.handler().dispatch(std::move(closed), [](HandlerStatus) {});
   }
   core_.on_terminated(*this, reason);
 }

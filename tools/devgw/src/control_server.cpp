@@ -4,8 +4,6 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <deque>
 
 namespace exproto::devgw {
@@ -13,28 +11,9 @@ namespace exproto::devgw {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-std::expected<PublishCommand, std::string> parse_publish_command(std::string_view line) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
-  const auto space = line.find(' ');
-  const auto keyword = line.substr(0, space);
-  const bool is_pub = keyword.size() == 3 && std::tolower(static_cast<unsigned char>(keyword[0])) == 'p' &&
-                      std::tolower(static_cast<unsigned char>(keyword[1])) == 'u' &&
-                      std::tolower(static_cast<unsigned char>(keyword[2])) == 'b';
-  if (!is_pub) return std::unexpected("unknown command (expected: PUB <topic> <payload>)");
-  if (space == std::string_view::npos) return std::unexpected("missing topic (expected: PUB <topic> <payload>)");
-  auto rest = line.substr(space + 1);
-  const auto topic_end = rest.find(' ');
-  PublishCommand command{std::string(rest.substr(0, topic_end)), ""};
-  if (topic_end != std::string_view::npos) command.payload = std::string(rest.substr(topic_end + 1));
-  if (command.topic.empty()) return std::unexpected("missing topic (expected: PUB <topic> <payload>)");
-  if (command.topic.find_first_of("+#") != std::string::npos)
-    return std::unexpected("topic must not contain wildcards");
-  return command;
-}
-
 class ControlServer::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Publish publish) : socket_(std::move(socket)), publish_(std::move(publish)) {}
+  Session(tcp::socket socket, Execute execute) : socket_(std::move(socket)), execute_(std::move(execute)) {}
 
   void start() { read_next(); }
   void close() {
@@ -50,10 +29,9 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
                              std::string line(asio::buffers_begin(self->input_.data()),
                                               asio::buffers_begin(self->input_.data()) + static_cast<long>(n));
                              self->input_.consume(n);
-                             auto command = parse_publish_command(line);
+                             auto command = parse_control_command(line);
                              if (command) {
-                               self->publish_(std::move(*command));
-                               self->reply("OK\n");
+                               self->reply(self->execute_(std::move(*command)) + "\n");
                              } else {
                                self->reply("ERR " + command.error() + "\n");
                              }
@@ -74,14 +52,14 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   }
 
   tcp::socket socket_;
-  Publish publish_;
+  Execute execute_;
   asio::streambuf input_{64 * 1024};  // a line longer than this ends the session
   std::deque<std::string> outbox_;
 };
 
 std::expected<std::shared_ptr<ControlServer>, std::string> ControlServer::bind(asio::io_context& io,
                                                                               const std::string& address,
-                                                                              Publish publish) {
+                                                                              Execute execute) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) return std::unexpected("control address '" + address + "' must be HOST:PORT");
   auto host = address.substr(0, colon);
@@ -101,11 +79,11 @@ std::expected<std::shared_ptr<ControlServer>, std::string> ControlServer::bind(a
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return std::unexpected("control port " + address + ": " + ec.message());
-  return std::shared_ptr<ControlServer>(new ControlServer(std::move(acceptor), std::move(publish)));
+  return std::shared_ptr<ControlServer>(new ControlServer(std::move(acceptor), std::move(execute)));
 }
 
-ControlServer::ControlServer(tcp::acceptor acceptor, Publish publish)
-    : acceptor_(std::move(acceptor)), publish_(std::move(publish)) {
+ControlServer::ControlServer(tcp::acceptor acceptor, Execute execute)
+    : acceptor_(std::move(acceptor)), execute_(std::move(execute)) {
   boost::system::error_code ec;
   port_ = acceptor_.local_endpoint(ec).port();
 }
@@ -126,7 +104,7 @@ void ControlServer::accept_next() {
   acceptor_.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
     if (self->stopped_ || ec == asio::error::operation_aborted) return;
     if (!ec) {
-      auto session = std::make_shared<Session>(std::move(socket), self->publish_);
+      auto session = std::make_shared<Session>(std::move(socket), self->execute_);
       std::erase_if(self->sessions_, [](const auto& w) { return w.expired(); });
       self->sessions_.push_back(session);
       session->start();

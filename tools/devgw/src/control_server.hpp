@@ -1,6 +1,8 @@
-// The text control port: a person (or script) publishes into the broker with lines
-// "PUB <topic> <payload>", each answered "OK" or "ERR <why>".
+// The text control port: a person or a script sends control lines (control_command.hpp) and
+// gets one answer line for each.
 #pragma once
+
+#include "control_command.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,20 +15,13 @@
 
 namespace exproto::devgw {
 
-/// Parses one control/stdin line "PUB <topic> <payload>" (keyword case-insensitive; the payload
-/// is the rest of the line and may be empty or contain spaces). Error text says why not.
-struct PublishCommand {
-  std::string topic;
-  std::string payload;
-};
-std::expected<PublishCommand, std::string> parse_publish_command(std::string_view line);
-
 class ControlServer : public std::enable_shared_from_this<ControlServer> {
  public:
-  using Publish = std::function<void(PublishCommand)>;
+  /// Carries out a parsed command on the I/O thread and returns its answer line (no "\n").
+  using Execute = std::function<std::string(ControlCommand)>;
 
   static std::expected<std::shared_ptr<ControlServer>, std::string> bind(boost::asio::io_context& io,
-                                                                        const std::string& address, Publish publish);
+                                                                        const std::string& address, Execute execute);
   std::uint16_t port() const { return port_; }
   void start();
   /// I/O thread: closes the acceptor and every open session.
@@ -34,11 +29,11 @@ class ControlServer : public std::enable_shared_from_this<ControlServer> {
 
  private:
   class Session;
-  ControlServer(boost::asio::ip::tcp::acceptor acceptor, Publish publish);
+  ControlServer(boost::asio::ip::tcp::acceptor acceptor, Execute execute);
   void accept_next();
 
   boost::asio::ip::tcp::acceptor acceptor_;
-  Publish publish_;
+  Execute execute_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
   std::vector<std::weak_ptr<Session>> sessions_;

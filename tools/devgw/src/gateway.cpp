@@ -1,6 +1,8 @@
 #include "devgw/gateway.hpp"
 
+#include "adapter_pacer.hpp"
 #include "adapter_service.hpp"
+#include "adapter_tally.hpp"
 #include "control_server.hpp"
 #include "gateway_core.hpp"
 #include "handler_client.hpp"
@@ -30,16 +32,27 @@ struct Gateway::Impl {
     log->set_level(options.log_level);
   }
 
+  /// Runs `fn` on the I/O thread and waits for it; false (fn not run) once stopped or if the
+  /// I/O thread does not get to it within a few seconds. Never call it from the I/O thread.
+  bool run_on_io(std::function<void()> fn);
+  /// Carries out a control command; I/O thread.
+  std::string execute(ControlCommand command);
+  /// stop() and crash(): `grace` is how long adapter calls in flight may still finish.
+  void shut_down(std::chrono::milliseconds grace, bool drop_handler_connection);
+
   // Declaration order is teardown order in reverse: everything that owns sockets, timers or
   // gRPC objects goes before the io_context dies.
   Options options;
   Journal journal;
+  AdapterTally tally;
   std::shared_ptr<spdlog::logger> log;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::unique_ptr<HandlerClient> handler;
   std::unique_ptr<GatewayCore> core;
+  std::unique_ptr<AdapterPacer> pacer;
   std::unique_ptr<AdapterServer> adapter;
+  std::uint16_t adapter_port = 0;  // kept: the server object is gone after crash()
   std::vector<std::shared_ptr<TcpListener>> tcp_listeners;
   std::vector<std::shared_ptr<UdpListener>> udp_listeners;
   std::vector<std::uint16_t> listener_ports;
@@ -65,7 +78,10 @@ std::expected<std::unique_ptr<Gateway>, std::string> Gateway::start(Options opti
         raw->core->stream_failed(conn, kind, status);
       });
   std::random_device entropy;
+  // EMQX's node gets a new Erlang `creation` each time it starts, so a restarted gateway never
+  // hands out a conn id of its predecessor.
   impl->core = std::make_unique<GatewayCore>(impl->io, opts, impl->journal, *impl->log, *impl->handler, entropy());
+  impl->pacer = std::make_unique<AdapterPacer>(impl->io, opts.adapter_delay);
 
   auto open = [raw](std::shared_ptr<Transport> transport) { raw->core->open_connection(std::move(transport)); };
   for (const auto& spec : opts.listeners) {
@@ -82,15 +98,16 @@ std::expected<std::unique_ptr<Gateway>, std::string> Gateway::start(Options opti
     }
   }
   if (opts.control_bind) {
-    auto control = ControlServer::bind(impl->io, *opts.control_bind, [raw](PublishCommand command) {
-      raw->core->console_publish(command.topic, std::move(command.payload), 0, "devgw");
-    });
+    auto control = ControlServer::bind(impl->io, *opts.control_bind,
+                                       [raw](ControlCommand command) { return raw->execute(std::move(command)); });
     if (!control) return std::unexpected(control.error());
     impl->control = std::move(*control);
   }
-  auto adapter = AdapterServer::start(opts.adapter_bind, std::move(*adapter_credentials), impl->io, *impl->core);
+  auto adapter = AdapterServer::start(opts.adapter_bind, std::move(*adapter_credentials), impl->io, *impl->core,
+                                      *impl->pacer, impl->tally);
   if (!adapter) return std::unexpected(adapter.error());
   impl->adapter = std::move(*adapter);
+  impl->adapter_port = impl->adapter->port();
 
   for (auto& l : impl->tcp_listeners) l->start();
   for (auto& l : impl->udp_listeners) l->start();
@@ -106,6 +123,9 @@ std::expected<std::unique_ptr<Gateway>, std::string> Gateway::start(Options opti
   for (std::size_t i = 0; i < opts.listeners.size(); ++i)
     log.info("listening {}:{}:{}", opts.listeners[i].kind == SocketKind::tcp ? "tcp" : "udp", opts.listeners[i].host,
              impl->listener_ports[i]);
+  if (opts.adapter_delay.count() > 0 || opts.lose_socket_closed)
+    log.warn("fault injection on: adapter answers delayed {} ms, OnSocketClosed {}", opts.adapter_delay.count(),
+             opts.lose_socket_closed ? "never sent" : "sent");
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 
@@ -113,36 +133,111 @@ Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Gateway::~Gateway() { stop(); }
 
-void Gateway::stop() {
-  auto& impl = *impl_;
-  std::lock_guard lock(impl.stop_mutex);
-  if (impl.stopped) return;
-  impl.stopped = true;
-  // The I/O thread answers adapter calls, so it runs until the server has drained them.
-  impl.adapter->shutdown(std::chrono::seconds(1));
+void Gateway::stop() { impl_->shut_down(std::chrono::seconds(1), false); }
+
+void Gateway::crash() {
+  impl_->log->warn("devgw crashing: no OnSocketClosed for any conn, adapter and handler connections dropped");
+  impl_->shut_down(std::chrono::milliseconds(0), true);
+}
+
+void Gateway::Impl::shut_down(std::chrono::milliseconds grace, bool drop_handler_connection) {
+  std::lock_guard lock(stop_mutex);
+  if (stopped) return;
+  stopped = true;
+  // Held adapter calls are finished first (UNAVAILABLE, no effect), and so is every call that
+  // arrives from now on, before the conns they might act on are gone. gRPC's shutdown below
+  // waits for every call to be finished, so nothing may stay held.
+  asio::post(io, [this] { pacer->close(); });
+  // Stops listening at once; calls already running on the I/O thread finish within `grace`
+  // (a crash gives none: their clients see the connection go).
+  adapter->shutdown(grace);
   auto quiet = std::make_shared<std::promise<void>>();
   auto quiet_done = quiet->get_future();
-  asio::post(impl.io, [raw = &impl, quiet] {
-    for (auto& l : raw->tcp_listeners) l->stop();
-    for (auto& l : raw->udp_listeners) l->stop();
-    if (raw->control) raw->control->stop();
-    raw->core->shutdown();
+  asio::post(io, [this, quiet] {
+    for (auto& l : tcp_listeners) l->stop();
+    for (auto& l : udp_listeners) l->stop();
+    if (control) control->stop();
+    core->shutdown();  // every conn ends without a handler event
     quiet->set_value();
   });
   // Sockets must be closed by the I/O thread before it stops, or devices would see them open
   // until this object dies.
   if (quiet_done.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
-    impl.log->error("I/O thread did not close the listeners in time; stopping anyway");
-  if (!impl.handler->cancel_all_and_wait(std::chrono::seconds(5)))
-    impl.log->error("handler RPCs still outstanding after cancel; stopping anyway");
-  impl.work.reset();
-  impl.io.stop();
-  if (impl.thread.joinable()) impl.thread.join();
-  impl.log->info("devgw stopped");
+    log->error("I/O thread did not close the listeners in time; stopping anyway");
+  const bool handler_idle = handler->cancel_all_and_wait(std::chrono::seconds(5));
+  if (!handler_idle) log->error("handler RPCs still outstanding after cancel; stopping anyway");
+  work.reset();
+  io.stop();
+  if (thread.joinable()) thread.join();
+  // The adapter server's own connections close with it; the handler channel would otherwise
+  // stay connected until this object dies. gRPC objects still in use must not be dropped.
+  adapter.reset();
+  if (drop_handler_connection && handler_idle) handler->disconnect();
+  log->info("devgw {}", drop_handler_connection ? "crashed" : "stopped");
+}
+
+bool Gateway::Impl::run_on_io(std::function<void()> fn) {
+  std::lock_guard lock(stop_mutex);  // stop cannot begin meanwhile, so the I/O thread runs
+  if (stopped) return false;
+  auto done = std::make_shared<std::promise<void>>();
+  auto ran = done->get_future();
+  asio::post(io, [fn = std::move(fn), done] {
+    fn();
+    done->set_value();
+  });
+  return ran.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+}
+
+std::string Gateway::Impl::execute(ControlCommand command) {
+  struct Visitor {
+    Impl& impl;
+    std::string operator()(PublishCommand& c) {
+      impl.core->console_publish(c.topic, std::move(c.payload), 0, "devgw");
+      return "OK";
+    }
+    std::string operator()(const DelayCommand& c) {
+      impl.pacer->set_delay(c.delay);
+      impl.log->warn("fault injection: adapter answers delayed {} ms from now on", c.delay.count());
+      return "OK";
+    }
+    std::string operator()(const StallCommand& c) {
+      impl.pacer->set_stalled(c.stalled);
+      impl.log->warn("fault injection: adapter {}", c.stalled ? "stalled (answers held)" : "resumed");
+      return "OK";
+    }
+    std::string operator()(const LoseClosedCommand& c) {
+      impl.core->set_lose_socket_closed(c.lose);
+      impl.log->warn("fault injection: OnSocketClosed {} from now on", c.lose ? "never sent" : "sent");
+      return "OK";
+    }
+    std::string operator()(const StatsCommand&) {
+      return format_stats({impl.core->live(), impl.pacer->delay(), impl.pacer->stalled(),
+                           impl.core->lose_socket_closed(), impl.tally.snapshot()});
+    }
+  };
+  return std::visit(Visitor{*this}, command);
+}
+
+void Gateway::set_adapter_delay(std::chrono::milliseconds delay) { impl_->run_on_io([&] { impl_->execute(DelayCommand{delay}); }); }
+
+void Gateway::stall_adapter(bool stalled) { impl_->run_on_io([&] { impl_->execute(StallCommand{stalled}); }); }
+
+void Gateway::set_lose_socket_closed(bool lose) {
+  impl_->run_on_io([&] { impl_->execute(LoseClosedCommand{lose}); });
+}
+
+AdapterCounters Gateway::adapter_counters() const { return impl_->tally.snapshot(); }
+
+std::string Gateway::control(std::string_view line) {
+  auto command = parse_control_command(line);
+  if (!command) return "ERR " + command.error();
+  std::string answer = "ERR devgw is stopped";
+  impl_->run_on_io([&] { answer = impl_->execute(std::move(*command)); });
+  return answer;
 }
 
 std::uint16_t Gateway::listener_port(std::size_t index) const { return impl_->listener_ports.at(index); }
-std::uint16_t Gateway::adapter_port() const { return impl_->adapter->port(); }
+std::uint16_t Gateway::adapter_port() const { return impl_->adapter_port; }
 std::string Gateway::adapter_address() const { return "127.0.0.1:" + std::to_string(adapter_port()); }
 std::optional<std::uint16_t> Gateway::control_port() const {
   if (!impl_->control) return std::nullopt;

@@ -33,7 +33,8 @@ GatewayCore::GatewayCore(boost::asio::io_context& io, const Options& options, Jo
       log_(log),
       handler_(handler),
       broker_(options.node, creation),
-      creation_(creation) {}
+      creation_(creation),
+      lose_socket_closed_(options.lose_socket_closed) {}
 
 GatewayCore::~GatewayCore() { shutdown(); }
 
@@ -98,7 +99,8 @@ std::expected<std::shared_ptr<Connection>, CallResult> GatewayCore::lookup(const
   return it->second;
 }
 
-CallResult GatewayCore::finish(std::string method, std::string conn, std::string detail, CallResult result) {
+CallResult GatewayCore::finish(std::string method, std::string conn, std::string detail, CallResult result,
+                               std::size_t bytes) {
   std::string outcome =
       result.grpc_status != 0
           ? fmt::format("gRPC {} \"{}\"", grpc_codename(result.grpc_status), result.grpc_message)
@@ -106,17 +108,27 @@ CallResult GatewayCore::finish(std::string method, std::string conn, std::string
   log_.info("ADAPTER {} conn={}{}{} -> {}", method, conn.empty() ? "-" : conn, detail.empty() ? "" : " ", detail,
             outcome);
   journal_.update([&](Records& r) {
-    r.adapter_calls.push_back(
-        {std::move(method), std::move(conn), result.grpc_status, result.code, result.message, std::move(detail)});
+    r.adapter_calls.push_back({std::move(method), std::move(conn), result.grpc_status, result.code, result.message,
+                               std::move(detail), bytes});
   });
   return result;
 }
 
+void GatewayCore::record_not_carried_out(std::string method, std::string conn, std::size_t bytes) {
+  log_.info("ADAPTER {} conn={} -> not carried out: cancelled before its turn", method,
+            conn.empty() ? "-" : conn);
+  journal_.update([&](Records& r) {
+    r.adapter_calls.push_back({std::move(method), std::move(conn), 1 /* CANCELLED */, ResultCode::success,
+                               "cancelled before it was carried out", "", bytes});
+  });
+}
+
 CallResult GatewayCore::send(const std::string& conn, std::string bytes) {
-  auto detail = fmt::format("{} bytes {}", bytes.size(), quote_payload(bytes));
+  const auto size = bytes.size();
+  auto detail = fmt::format("{} bytes {}", size, quote_payload(bytes));
   auto c = lookup(conn);
   auto result = c ? (*c)->send(std::move(bytes)) : c.error();
-  return finish("Send", conn, std::move(detail), std::move(result));
+  return finish("Send", conn, std::move(detail), std::move(result), size);
 }
 
 CallResult GatewayCore::close(const std::string& conn) {
@@ -146,8 +158,10 @@ CallResult GatewayCore::publish(const std::string& conn, const std::string& topi
                                 std::string payload) {
   auto detail = fmt::format("topic={} qos={}", topic, qos);
   if (qos > 2) return finish("Publish", conn, std::move(detail), CallResult::params_type_error());
+  const auto size = payload.size();
   auto c = lookup(conn);
-  return finish("Publish", conn, std::move(detail), c ? (*c)->publish(topic, qos, std::move(payload)) : c.error());
+  return finish("Publish", conn, std::move(detail), c ? (*c)->publish(topic, qos, std::move(payload)) : c.error(),
+                size);
 }
 
 CallResult GatewayCore::subscribe(const std::string& conn, const std::string& topic, std::uint32_t qos) {
@@ -165,9 +179,10 @@ CallResult GatewayCore::unsubscribe(const std::string& conn, const std::string& 
 CallResult GatewayCore::raw_publish(const std::string& topic, std::uint32_t qos, std::string payload) {
   auto detail = fmt::format("topic={} qos={}", topic, qos);
   // No qos guard in EMQX's gsvr: emqx_message:make/4 fails its guard and the RPC crashes.
-  if (qos > 2) return finish("RawPublish", {}, std::move(detail), CallResult::rpc_crashed());
+  const auto size = payload.size();
+  if (qos > 2) return finish("RawPublish", {}, std::move(detail), CallResult::rpc_crashed(), size);
   route(topic, qos, std::move(payload), "exproto", PublishOrigin::raw);
-  return finish("RawPublish", {}, std::move(detail), CallResult::ok());
+  return finish("RawPublish", {}, std::move(detail), CallResult::ok(), size);
 }
 
 void GatewayCore::console_publish(const std::string& topic, std::string payload, std::uint32_t qos,

@@ -52,6 +52,14 @@ class GatewayCore {
   CallResult unsubscribe(const std::string& conn, const std::string& topic);
   CallResult raw_publish(const std::string& topic, std::uint32_t qos, std::string payload);
 
+  /// A call cancelled (by its client, or by a crash) before its turn: recorded with gRPC
+  /// CANCELLED; it had no effect.
+  void record_not_carried_out(std::string method, std::string conn, std::size_t bytes);
+
+  /// Fault knob Options::lose_socket_closed, switchable at run time.
+  void set_lose_socket_closed(bool lose) { lose_socket_closed_ = lose; }
+  bool lose_socket_closed() const { return lose_socket_closed_; }
+
   /// A message from outside (API, stdin, control port).
   void console_publish(const std::string& topic, std::string payload, std::uint32_t qos, const std::string& from);
   /// Streaming mode: a conn's stream broke; the conn ends like a failed unary call.
@@ -85,7 +93,8 @@ class GatewayCore {
 
  private:
   std::expected<std::shared_ptr<Connection>, CallResult> lookup(const std::string& conn) const;
-  CallResult finish(std::string method, std::string conn, std::string detail, CallResult result);
+  CallResult finish(std::string method, std::string conn, std::string detail, CallResult result,
+                    std::size_t bytes = 0);
 
   boost::asio::io_context& io_;
   const Options& options_;
@@ -99,6 +108,7 @@ class GatewayCore {
   std::map<std::string, std::string> clientid_owner_;  // clientid → conn
   std::atomic<std::size_t> live_{0};
   bool shutting_down_ = false;
+  bool lose_socket_closed_ = false;
 };
 
 /// "SUCCESS", "PERMISSION_DENY", … (exproto.proto ResultCode names).

@@ -118,6 +118,10 @@ struct HandlerClient::Impl {
        spdlog::logger& log, StreamFailure on_failure)
       : io(io), options(options), log(log), on_failure(std::move(on_failure)) {
     grpc::ChannelArguments args;
+    // Each gateway is one EMQX process with connections of its own. From gRPC's process-wide
+    // subchannel pool a new gateway could inherit the connection of one that crashed, and the
+    // handler would never see that connection drop.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetMaxReceiveMessageSize(-1);
     args.SetMaxSendMessageSize(-1);
     // EMQX's server_name_indication: the name the handler's certificate is checked against.
@@ -408,6 +412,12 @@ bool HandlerClient::cancel_all_and_wait(std::chrono::milliseconds timeout) {
   });
   std::unique_lock lock(tracker->mutex);
   return tracker->changed.wait_for(lock, timeout, [&] { return tracker->unary.empty() && tracker->streams == 0; });
+}
+
+void HandlerClient::disconnect() {
+  impl_->unary_stub.reset();
+  impl_->stream_stub.reset();
+  impl_->channel.reset();
 }
 
 }  // namespace exproto::devgw

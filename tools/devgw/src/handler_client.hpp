@@ -35,6 +35,10 @@ class HandlerClient final : public HandlerDispatcher {
   /// cancels every RPC and stream and waits until gRPC has given all of them back.
   /// False if `timeout` passed first.
   bool cancel_all_and_wait(std::chrono::milliseconds timeout);
+  /// Only after cancel_all_and_wait returned true and the I/O thread has stopped: drops the
+  /// channel, so the HTTP/2 connection to the handler closes now, as when EMQX's process dies
+  /// (otherwise it would stay open until this object is destroyed).
+  void disconnect();
 
   struct Impl;  // public only so the stream reactors in the .cpp can name it
 

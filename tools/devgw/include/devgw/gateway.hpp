@@ -13,6 +13,7 @@
 // thread-safe. Records are appended on that thread and can be read from any thread.
 #pragma once
 
+#include "devgw/adapter_counters.hpp"
 #include "devgw/options.hpp"
 #include "devgw/records.hpp"
 
@@ -23,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace exproto::devgw {
 
@@ -42,6 +44,31 @@ class Gateway {
   /// cancels outstanding handler RPCs and streams, joins the I/O thread. Idempotent; bounded
   /// by a few seconds even if the handler hangs.
   void stop();
+
+  /// What a `kill -9` of EMQX looks like to the handler (observed item 2), then stopped for
+  /// good: the ConnectionAdapter server stops listening and drops its connections at once
+  /// (calls in flight or held fail), every device socket is closed, no OnSocketClosed is ever
+  /// sent for any conn, the handler's RPCs and streams are cancelled and its HTTP/2 connection
+  /// is dropped. Every port is free when this returns: a new Gateway may bind the same
+  /// adapter_bind and listener ports at once, and answers CONN_PROCESS_NOT_ALIVE for this
+  /// instance's conns (a new instance draws a new random Erlang `creation`, so its conn ids
+  /// never repeat old ones). Idempotent; stop() afterwards does nothing.
+  void crash();
+
+  // Fault knobs, switchable while serving (see Options). Each returns once it is in effect.
+  /// Delay for ConnectionAdapter calls arriving from now on (0 = answer at once).
+  void set_adapter_delay(std::chrono::milliseconds delay);
+  /// true: hold every ConnectionAdapter call (arrived or arriving) unanswered, like a
+  /// SIGSTOPped EMQX; false: carry out the held ones in arrival order (each no earlier than
+  /// its delay). A held call whose client gave up meanwhile is not carried out.
+  void stall_adapter(bool stalled);
+  /// Options::lose_socket_closed for conns that end from now on.
+  void set_lose_socket_closed(bool lose);
+  /// Thread-safe counts of adapter calls; see AdapterCounters.
+  AdapterCounters adapter_counters() const;
+  /// Runs one control line as the control port does and returns its answer (without "\n"):
+  /// "PUB <topic> <payload>", "DELAY <ms>", "STALL", "RESUME", "LOSE_CLOSED on|off", "STATS".
+  std::string control(std::string_view line);
 
   /// Chosen port of listener `index` (order of Options::listeners).
   std::uint16_t listener_port(std::size_t index) const;

@@ -102,6 +102,17 @@ struct Options {
 
   AuthPolicy auth;
 
+  // ---- Fault injection: EMQX misbehaving the way a real one does, for the handler's tests. ----
+  /// Every ConnectionAdapter call is carried out and answered this long after it arrived, in
+  /// arrival order, like an overloaded EMQX whose conn processes answer late (the I/O thread
+  /// keeps serving devices meanwhile). Changeable at run time (Gateway::set_adapter_delay,
+  /// control line `DELAY <ms>`); a change applies to calls that arrive afterwards.
+  std::chrono::milliseconds adapter_delay{0};
+  /// Conn processes end as usual (close records, sockets, clientids) but OnSocketClosed is never
+  /// sent: EMQX does not guarantee it (spec §7). Changeable at run time
+  /// (Gateway::set_lose_socket_closed, control line `LOSE_CLOSED on|off`).
+  bool lose_socket_closed = false;
+
   /// Keep Records for snapshot()/wait_for(). Tests want them; a long interactive session does
   /// not (they grow with every event).
   bool keep_records = true;

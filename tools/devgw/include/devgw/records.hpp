@@ -80,6 +80,9 @@ struct AdapterCallRecord {
   ResultCode code = ResultCode::success;
   std::string message;
   std::string detail;  ///< short human summary of the request (topic, clientid, …)
+  /// Payload size of Send/Publish/RawPublish; a Send with 0 is EMQX's liveness probe (observed
+  /// item 1), so tests can count probes apart from real writes.
+  std::size_t bytes = 0;
 };
 
 /// One handler event the gateway sent (unary: RPC started; streaming: queued on its stream).
