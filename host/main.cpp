@@ -4,11 +4,16 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <thread>
 
 #include "host/admin/ctl.h"
 #include "host/app/app.h"
+#include "host/app/route_reload_thread.h"
 #include "host/config/config.h"
 #include "host/log/logging.h"
 
@@ -68,26 +73,30 @@ int main(int argc, char** argv) {
     spdlog::info("configuration and codecs OK");
     return 0;
   }
+  std::optional<exproto::host::RouteReloadThread> sighup;
+  sighup.emplace(config_file, **app);
+  int sig = 0;
   for (;;) {
-    int sig = 0;
     sigwait(&signals, &sig);
-    if (sig != SIGHUP) {
-      spdlog::info("signal {} received; stopping", sig);
-      break;
-    }
-    // Routes (and their codec configs) apply to new connections; the other sections need a restart.
-    auto fresh = exproto::host::load_config(config_file);
-    if (!fresh) {
-      spdlog::error("SIGHUP: {}; keeping the running configuration", fresh.error());
-      continue;
-    }
-    auto applied = (*app)->apply_routes(fresh->routes);
-    if (applied) {
-      spdlog::info("SIGHUP: {}", *applied);
-    } else {
-      spdlog::error("SIGHUP: {}; keeping the running routes", applied.error());
-    }
+    if (sig != SIGHUP) break;
+    sighup->request();
   }
+  const uint32_t grace_ms = config->shutdown.grace_ms;
+  spdlog::info("signal {} received; stopping (shutdown.grace_ms {})", sig, grace_ms);
+  // The stop itself is bounded: whatever hangs (a codec hook, a codec load on the SIGHUP thread),
+  // the process ends a little after the grace period, with the reason in the log.
+  std::thread([grace_ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(grace_ms) + std::chrono::seconds(5));
+    spdlog::error("stop did not finish {} ms after the grace period; exiting now", 5000);
+    spdlog::shutdown();
+    std::_Exit(0);
+  }).detach();
+  if (!(*app)->stop()) {
+    spdlog::error("stopped with a codec hook still running; exiting without unloading codecs");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  sighup.reset();
   app->reset();
   spdlog::info("stopped");
   return 0;

@@ -1,19 +1,49 @@
 #include "host/adapter/adapter_client.h"
 
 #include <grpcpp/grpcpp.h>
-
-#include <functional>
+#include <spdlog/spdlog.h>
 
 #include "exproto.grpc.pb.h"
 #include "host/adapter/channel_credentials.h"
+#include "host/metrics/metrics.h"
 
 namespace exproto::host {
 
 namespace pb = emqx::exproto::v1;
 
+namespace {
+// How often reachability is looked at: a failover or recovery is noticed within this.
+constexpr std::chrono::milliseconds kMonitorPeriod{200};
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* state_name(grpc_connectivity_state s) {
+  switch (s) {
+    case GRPC_CHANNEL_IDLE: return "IDLE";
+    case GRPC_CHANNEL_CONNECTING: return "CONNECTING";
+    case GRPC_CHANNEL_READY: return "READY";
+    case GRPC_CHANNEL_TRANSIENT_FAILURE: return "TRANSIENT_FAILURE";
+    case GRPC_CHANNEL_SHUTDOWN: return "SHUTDOWN";
+  }
+  return "?";
+}
+}  // namespace
+
 struct AdapterClient::Channel {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<pb::ConnectionAdapter::Stub> stub;
+};
+
+struct AdapterClient::Address {
+  enum class Reach { unknown, reachable, unreachable };
+  std::string address;
+  std::vector<Channel> channels;
+  std::atomic<Reach> reach{Reach::unknown};
+  std::atomic<int64_t> since_ms{0};
+  std::chrono::steady_clock::time_point down_since{};  // monitor thread only
 };
 
 // One call's gRPC objects; they must live until the callback ran.
@@ -30,25 +60,150 @@ struct AdapterClient::Pending {
   pb::UnsubscribeRequest unsubscribe;
 };
 
-AdapterClient::AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : config_(config) {
+AdapterClient::AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials,
+                             Metrics& metrics)
+    : config_(config), metrics_(metrics) {
   const uint32_t n = std::max<uint32_t>(1, config.channels);
-  for (uint32_t i = 0; i < n; ++i) {
-    grpc::ChannelArguments args;
-    // Separate subchannel pools make each channel its own HTTP/2 connection.
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetInt("exproto.channel_index", static_cast<int>(i));
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-    args.SetMaxReceiveMessageSize(-1);
-    apply_server_name(config, args);
-    auto ch = grpc::CreateCustomChannel(config.address, credentials, args);
-    auto stub = pb::ConnectionAdapter::NewStub(ch);
-    channels_.push_back(std::make_unique<Channel>(Channel{std::move(ch), std::move(stub)}));
+  for (const auto& address : config.addresses) {
+    auto a = std::make_unique<Address>();
+    a->address = address;
+    a->since_ms = unix_ms();
+    for (uint32_t i = 0; i < n; ++i) {
+      grpc::ChannelArguments args;
+      // Separate subchannel pools make each channel its own HTTP/2 connection.
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+      args.SetInt("exproto.channel_index", static_cast<int>(i));
+      args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+      args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+      args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(config.reconnect_min_ms));
+      args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(config.reconnect_min_ms));
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(config.reconnect_max_ms));
+      args.SetMaxReceiveMessageSize(-1);
+      apply_server_name(config, args);
+      auto ch = grpc::CreateCustomChannel(address, credentials, args);
+      auto stub = pb::ConnectionAdapter::NewStub(ch);
+      a->channels.push_back(Channel{std::move(ch), std::move(stub)});
+    }
+    addresses_.push_back(std::move(a));
   }
+  monitor_ = std::jthread([this](std::stop_token stop) { monitor(stop); });
 }
 
 AdapterClient::~AdapterClient() { shutdown(); }
+
+void AdapterClient::on_readiness(std::function<void(bool, bool)> fn) {
+  std::lock_guard lk(readiness_mu_);
+  on_readiness_ = std::move(fn);
+}
+
+std::vector<AdapterClient::AddressStatus> AdapterClient::status() const {
+  std::vector<AddressStatus> out;
+  for (const auto& a : addresses_) {
+    const auto r = a->reach.load();
+    out.push_back(AddressStatus{a->address,
+                                r == Address::Reach::reachable     ? "reachable"
+                                : r == Address::Reach::unreachable ? "unreachable"
+                                                                   : "unknown",
+                                a->since_ms.load()});
+  }
+  return out;
+}
+
+void AdapterClient::monitor(std::stop_token stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  bool was_ready = false;
+  bool outage = false;  // EMQX was seen unreachable (as opposed to not connected yet)
+  auto outage_start = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    for (auto& a : addresses_) {
+      bool any_ready = false;
+      bool all_failed = true;
+      grpc_connectivity_state seen = GRPC_CHANNEL_IDLE;
+      for (auto& ch : a->channels) {
+        seen = ch.channel->GetState(/*try_to_connect=*/true);
+        any_ready = any_ready || seen == GRPC_CHANNEL_READY;
+        all_failed = all_failed && seen == GRPC_CHANNEL_TRANSIENT_FAILURE;
+      }
+      const auto before = a->reach.load();
+      auto now = before;
+      if (any_ready) now = Address::Reach::reachable;
+      else if (all_failed) now = Address::Reach::unreachable;
+      if (now == before) continue;
+      a->reach = now;
+      a->since_ms = unix_ms();
+      if (now == Address::Reach::reachable) {
+        if (before == Address::Reach::unreachable) {
+          const auto down = std::chrono::steady_clock::now() - a->down_since;
+          spdlog::info("ConnectionAdapter {} is reachable again after {:.1f} s", a->address,
+                       std::chrono::duration<double>(down).count());
+        } else {
+          spdlog::info("ConnectionAdapter {} is reachable", a->address);
+        }
+      } else {
+        a->down_since = std::chrono::steady_clock::now();
+        spdlog::warn("ConnectionAdapter {} is unreachable (channel {}); reconnecting every {}..{} ms", a->address,
+                     state_name(seen), config_.reconnect_min_ms, config_.reconnect_max_ms);
+      }
+    }
+    bool ready = false;
+    bool all_down = true;
+    for (const auto& a : addresses_) {
+      ready = ready || a->reach == Address::Reach::reachable;
+      all_down = all_down && a->reach == Address::Reach::unreachable;
+    }
+    if (all_down && !outage) {
+      outage = true;
+      outage_start = std::chrono::steady_clock::now();
+      spdlog::error("EMQX unreachable: no ConnectionAdapter address answers; calls {} until one does",
+                    config_.when_unavailable == WhenUnavailable::fail
+                        ? "fail at once with HOST_UNAVAILABLE"
+                        : fmt::format("wait up to {} ms", config_.hold_ms));
+    }
+    if (ready != was_ready || (ready && outage)) {
+      const bool recovered = ready && outage;
+      if (recovered) {
+        metrics_.adapter_recoveries.inc();
+        spdlog::info("EMQX reachable again after {:.1f} s",
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - outage_start).count());
+        outage = false;
+      }
+      metrics_.adapter_ready.set(ready ? 1 : 0);
+      ready_ = ready;
+      was_ready = ready;
+      // Called under its own lock so that on_readiness(nullptr) returns only once no call is running.
+      std::lock_guard lk(readiness_mu_);
+      if (on_readiness_) on_readiness_(ready, recovered);
+    }
+    flush_held(ready);
+    std::unique_lock lk(m);
+    cv.wait_for(lk, stop, kMonitorPeriod, [] { return false; });
+  }
+}
+
+void AdapterClient::flush_held(bool reachable) {
+  std::deque<Held> go;
+  std::vector<Held> expired;
+  {
+    std::lock_guard lk(mu_);
+    if (held_.empty()) return;
+    if (reachable) {
+      go.swap(held_);
+    } else {
+      const auto now = std::chrono::steady_clock::now();
+      while (!held_.empty() && now - held_.front().call.queued_at >= std::chrono::milliseconds(config_.hold_ms)) {
+        expired.push_back(std::move(held_.front()));
+        held_.pop_front();
+      }
+    }
+  }
+  for (auto& h : expired) {
+    metrics_.adapter_calls_failed_fast.inc();
+    h.done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE,
+                          fmt::format("EMQX unreachable for adapter.hold_ms ({} ms)", config_.hold_ms)});
+  }
+  for (auto& h : go) call(std::move(h.call), std::move(h.done));
+}
 
 void AdapterClient::track(const std::shared_ptr<Pending>& p) {
   std::lock_guard lk(mu_);
@@ -64,8 +219,23 @@ void AdapterClient::untrack() {
   if (--in_flight_ == 0) idle_.notify_all();
 }
 
+bool AdapterClient::drain(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lk(mu_);
+  return idle_.wait_until(lk, deadline, [this] { return in_flight_ == 0 && held_.empty(); });
+}
+
 void AdapterClient::shutdown() {
   stopping_ = true;
+  if (monitor_.joinable()) {
+    monitor_.request_stop();
+    monitor_.join();
+  }
+  std::deque<Held> held;
+  {
+    std::lock_guard lk(mu_);
+    held.swap(held_);
+  }
+  for (auto& h : held) h.done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
   std::unique_lock lk(mu_);
   for (auto& w : pending_)
     if (auto p = w.lock()) p->ctx.TryCancel();
@@ -82,15 +252,52 @@ UpstreamResult to_result(const grpc::Status& s, const pb::CodeResponse& resp) {
 }
 }  // namespace
 
+AdapterClient::Address* AdapterClient::pick() {
+  Address* unknown = nullptr;
+  for (auto& a : addresses_) {
+    const auto r = a->reach.load(std::memory_order_relaxed);
+    if (r == Address::Reach::reachable) return a.get();
+    if (r == Address::Reach::unknown && unknown == nullptr) unknown = a.get();
+  }
+  return unknown;  // not connected yet: let gRPC try
+}
+
 void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> done) {
   if (stopping_) {
     done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
     return;
   }
+  if (c.queued_at == std::chrono::steady_clock::time_point{}) c.queued_at = std::chrono::steady_clock::now();
+  Address* address = pick();
+  if (address == nullptr) {
+    if (config_.when_unavailable == WhenUnavailable::fail) {
+      metrics_.adapter_calls_failed_fast.inc();
+      done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "EMQX unreachable (no ConnectionAdapter address answers)"});
+      return;
+    }
+    std::lock_guard lk(mu_);
+    held_.push_back(Held{std::move(c), std::move(done)});
+    return;
+  }
+  send(*address, std::move(c), std::move(done));
+}
+
+void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done) {
+  // The deadline counts from when the codec made the call: time spent queued behind a slow call
+  // is part of it, so a stalled EMQX costs each session one timeout, not one per queued call.
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      c.queued_at + std::chrono::milliseconds(config_.timeout_ms) - std::chrono::steady_clock::now());
+  if (left.count() <= 0) {
+    done(UpstreamResult{EXPROTO_RESULT_HOST_DEADLINE,
+                        fmt::format("adapter.timeout_ms ({} ms) passed while the call waited in the host",
+                                    config_.timeout_ms)});
+    return;
+  }
   auto p = std::make_shared<Pending>();
-  p->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(config_.timeout_ms));
-  const std::size_t idx = channels_.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % channels_.size();
-  auto* api = channels_[idx]->stub->async();
+  p->ctx.set_deadline(std::chrono::system_clock::now() + left);
+  const std::size_t idx =
+      address.channels.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % address.channels.size();
+  auto* api = address.channels[idx].stub->async();
   track(p);
   Pending* call = p.get();
   // The callback owns `p` (and so the request/response) until gRPC is done with them.

@@ -1,46 +1,89 @@
 // The Upstream to EMQX: calls ConnectionAdapter with gRPC's callback API over a few HTTP/2
-// connections (EMQX's cowboy server limits concurrent streams per connection).
+// connections per EMQX node (EMQX's cowboy server limits concurrent streams per connection).
+// It watches each node's reachability, fails over between nodes, applies the configured
+// outage policy (fail at once, or hold for a while), and counts each call's deadline from when
+// the codec made it.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "host/config/config.h"
+#include "host/upstream/upstream.h"
 
 namespace grpc {
 class ChannelCredentials;
 }
-#include "host/upstream/upstream.h"
 
 namespace exproto::host {
+
+struct Metrics;
 
 class AdapterClient final : public Upstream {
  public:
   // `credentials`: see adapter_channel_credentials() (plaintext or adapter.tls).
-  AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials);
+  AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials,
+                Metrics& metrics);
   ~AdapterClient() override;  // cancels what is in flight and waits for the callbacks
 
   void call(UpstreamCall c, std::function<void(UpstreamResult)> done) override;
 
+  // `fn(ready, recovered)` runs on the monitor thread whenever readiness changes; `recovered` is
+  // true when EMQX came back after an outage (sessions it forgot meanwhile must be swept).
+  // Replacing it (e.g. with nullptr) waits for a call in progress.
+  void on_readiness(std::function<void(bool ready, bool recovered)> fn);
+  // At least one address is reachable.
+  bool ready() const { return ready_.load(std::memory_order_relaxed); }
+
+  struct AddressStatus {
+    std::string address;
+    std::string state;  // reachable | unreachable | unknown (not connected yet)
+    int64_t since_ms = 0;  // Unix time of the last change
+  };
+  std::vector<AddressStatus> status() const;
+
+  // Waits until no call is in flight or `deadline` passes; true when none is left.
+  bool drain(std::chrono::steady_clock::time_point deadline);
   // Cancels in-flight calls, waits for their callbacks, and fails later calls at once.
   void shutdown();
 
   struct Channel;
+  struct Address;
 
  private:
+  struct Pending;
+  struct Held {
+    UpstreamCall call;
+    std::function<void(UpstreamResult)> done;
+  };
+  Address* pick();
+  void send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done);
+  void monitor(std::stop_token stop);
+  void flush_held(bool reachable);
+  void track(const std::shared_ptr<Pending>& p);
+  void untrack();
+
   AdapterConfig config_;
-  std::vector<std::unique_ptr<Channel>> channels_;
+  Metrics& metrics_;
+  std::vector<std::unique_ptr<Address>> addresses_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> ready_{false};
+  std::mutex readiness_mu_;
+  std::function<void(bool, bool)> on_readiness_;
   std::mutex mu_;
   std::condition_variable idle_;
   std::size_t in_flight_ = 0;
-  struct Pending;
   std::vector<std::weak_ptr<Pending>> pending_;  // for cancellation at shutdown
-  void track(const std::shared_ptr<Pending>& p);
-  void untrack();
+  std::deque<Held> held_;                        // when_unavailable = hold, while no address is reachable
+  std::jthread monitor_;                         // last: runs over the members above
 };
 
 }  // namespace exproto::host

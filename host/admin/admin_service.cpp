@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "host/adapter/adapter_client.h"
 #include "host/metrics/metrics.h"
+#include "host/session/dispatcher.h"
 #include "host/reload/reloader.h"
 
 namespace exproto::host {
@@ -11,6 +13,14 @@ namespace pb = exproto::admin::v1;
 
 grpc::Status AdminService::Status(grpc::ServerContext*, const pb::StatusRequest*, pb::StatusReply* reply) {
   reply->set_host_version(EXPROTO_HOST_VERSION);
+  reply->set_ready(adapter_.ready());
+  reply->set_sessions(dispatcher_.session_count());
+  for (const auto& a : adapter_.status()) {
+    auto* out = reply->add_adapter();
+    out->set_address(a.address);
+    out->set_state(a.state);
+    out->set_since_ms(a.since_ms);
+  }
   for (const auto& c : reloader_.status()) {
     auto* codec = reply->add_codecs();
     codec->set_name(c.name);

@@ -8,11 +8,15 @@
 namespace exproto::host {
 
 class Reloader;
+class AdapterClient;
+class Dispatcher;
 struct Metrics;
 
 class AdminService final : public exproto::admin::v1::Admin::Service {
  public:
-  AdminService(Reloader& reloader, const exproto::host::Metrics& metrics) : reloader_(reloader), metrics_(metrics) {}
+  AdminService(Reloader& reloader, const exproto::host::Metrics& metrics, const AdapterClient& adapter,
+               const Dispatcher& dispatcher)
+      : reloader_(reloader), metrics_(metrics), adapter_(adapter), dispatcher_(dispatcher) {}
 
   grpc::Status Status(grpc::ServerContext*, const exproto::admin::v1::StatusRequest*,
                       exproto::admin::v1::StatusReply* reply) override;
@@ -26,6 +30,8 @@ class AdminService final : public exproto::admin::v1::Admin::Service {
  private:
   Reloader& reloader_;
   const exproto::host::Metrics& metrics_;  // the rpc named Metrics hides the type in this class
+  const AdapterClient& adapter_;
+  const Dispatcher& dispatcher_;
 };
 
 }  // namespace exproto::host

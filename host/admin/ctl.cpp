@@ -27,7 +27,11 @@ std::string when(int64_t unix_ms) {
 }
 
 void print_status(const pb::StatusReply& r) {
-  std::printf("exproto-host %s\n", r.host_version().c_str());
+  std::printf("exproto-host %s  %s  sessions %llu\n", r.host_version().c_str(),
+              r.ready() ? "ready" : "NOT READY (EMQX unreachable)", static_cast<unsigned long long>(r.sessions()));
+  for (const auto& a : r.adapter()) {
+    std::printf("adapter %s  %s since %s\n", a.address().c_str(), a.state().c_str(), when(a.since_ms()).c_str());
+  }
   for (const auto& c : r.codecs()) {
     std::printf("codec %s\n", c.name().c_str());
     for (const auto& g : c.generations()) {

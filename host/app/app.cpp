@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include <fmt/ranges.h>
+
 #include <optional>
 
 #include "host/adapter/adapter_client.h"
@@ -19,6 +21,7 @@
 #include "host/reload/reloader.h"
 #include "host/session/dispatcher.h"
 #include "host/session/host_api.h"
+#include "host/session/reconciler.h"
 #include "host/session/worker_pool.h"
 #include "host/timers/timer_service.h"
 
@@ -40,12 +43,14 @@ std::string handler_transport(const HandlerConfig& c) {
 struct App::Parts {
   Config config;
   Metrics metrics;
+  std::shared_ptr<LogLimiter> log_limits = std::make_shared<LogLimiter>(&metrics.log_lines_suppressed);
   std::optional<PrivateDir> work_dir;
   std::unique_ptr<CodecRegistry> registry;
   std::unique_ptr<AdapterClient> adapter;
   std::unique_ptr<TimerService> timers;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<Reconciler> reconciler;
   std::unique_ptr<UnaryService> unary;
   std::unique_ptr<StreamService> streaming;
   std::unique_ptr<grpc::Server> server;
@@ -56,18 +61,64 @@ struct App::Parts {
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<grpc::Server> admin_server;
   int admin_port = 0;
+  bool stopped = false;
+  bool stopped_cleanly = true;
 
-  ~Parts() {
+  // The orderly stop (SIGTERM): no new conns; work in progress gets shutdown.grace_ms to finish;
+  // then what is left is failed. Never waits on a codec past the grace: a hook that does not return
+  // leaves its thread behind (false), and the parts it may touch are then never destroyed.
+  bool stop() {
+    if (stopped) return stopped_cleanly;
+    stopped = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown.grace_ms);
     tls_monitor.reset();  // first: its thread writes into metrics
-    if (admin_server) admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    if (admin_server) admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     admin_server.reset();
     admin.reset();
-    watcher.reset();   // no more reloads queued
+    watcher.reset();  // no more reloads queued
+    if (adapter) adapter->on_readiness(nullptr);
+    reconciler.reset();  // no more probes
+    if (dispatcher) {
+      dispatcher->set_draining();
+      if (!dispatcher->wait_idle(deadline)) {
+        spdlog::warn("shutdown: sessions still busy after shutdown.grace_ms ({} ms); failing what is left",
+                     config.shutdown.grace_ms);
+      }
+      dispatcher->release_acks();  // nothing EMQX waits on may keep the server up
+    }
+    if (streaming) streaming->finish_all();
+    if (server) server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));  // no new events
+    if (adapter) {
+      adapter->drain(std::max(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
+      adapter->shutdown();  // in-flight calls answered (cancelled); new ones fail at once
+    }
+    if (timers) timers->stop();  // nothing fires into sessions any more
+    if (pool && !pool->stop(std::max(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(500)))) {
+      spdlog::error("shutdown: {} worker(s) still inside a codec hook after shutdown.grace_ms; leaving them",
+                    pool->threads());
+      stopped_cleanly = false;
+    }
+    return stopped_cleanly;
+  }
+
+  ~Parts() {
+    stop();
+    if (!stopped_cleanly) {
+      // A thread is still inside a codec: the codec, its sessions and what they call must stay
+      // mapped and alive until the process exits.
+      (void)pool.release();
+      (void)dispatcher.release();
+      (void)reloader.release();
+      (void)registry.release();
+      (void)timers.release();
+      (void)adapter.release();
+      (void)streaming.release();
+      (void)unary.release();
+      (void)server.release();
+      return;
+    }
     reloader.reset();  // control thread done; generations in use go with their sessions
-    if (server) server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));  // no new events
-    if (adapter) adapter->shutdown();  // in-flight calls answered (cancelled); new ones fail at once
-    if (timers) timers->stop();        // nothing fires into sessions any more
-    pool.reset();                      // queued session work runs to its end
+    pool.reset();
     server.reset();
     streaming.reset();
     unary.reset();
@@ -110,11 +161,16 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
 
   auto adapter_credentials = adapter_channel_credentials(config.adapter);
   if (!adapter_credentials) return std::unexpected(adapter_credentials.error());
-  p->adapter = std::make_unique<AdapterClient>(config.adapter, std::move(*adapter_credentials));
+  p->adapter = std::make_unique<AdapterClient>(config.adapter, std::move(*adapter_credentials), p->metrics);
   p->timers = std::make_unique<TimerService>();
-  p->pool = std::make_unique<WorkerPool>(config.sessions.workers);
+  p->pool = std::make_unique<WorkerPool>(
+      config.sessions.workers, WorkerPool::Watchdog{std::chrono::milliseconds(config.sessions.hook_timeout_ms),
+                                                    config.sessions.max_extra_workers, &p->metrics});
   SessionEnv env{*p->pool, *p->timers, *p->adapter, p->metrics, config.sessions, api, {}};
+  env.budget = std::make_shared<MemoryBudget>(config.sessions.max_total_queued_bytes, &p->metrics.queued_bytes);
+  env.log_limits = p->log_limits;
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
+  p->reconciler = std::make_unique<Reconciler>(*p->dispatcher, config.sessions);
   p->unary = std::make_unique<UnaryService>(*p->dispatcher);
   p->streaming = std::make_unique<StreamService>(*p->dispatcher);
   p->reloader = std::make_unique<Reloader>(*p->registry, *p->dispatcher, p->metrics, config.plugins);
@@ -148,7 +204,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     return std::unexpected("handler.bind: cannot listen on " + config.handler.bind);
   }
   if (!config.admin.bind.empty()) {
-    p->admin = std::make_unique<AdminService>(*p->reloader, p->metrics);
+    p->admin = std::make_unique<AdminService>(*p->reloader, p->metrics, *p->adapter, *p->dispatcher);
     grpc::ServerBuilder admin;
     admin.AddListeningPort(config.admin.bind, grpc::InsecureServerCredentials(), &p->admin_port);
     admin.RegisterService(p->admin.get());
@@ -156,15 +212,26 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     if (!p->admin_server || p->admin_port == 0) return std::unexpected("admin.bind: cannot listen on " + config.admin.bind);
     spdlog::info("admin endpoint on {} (port {})", config.admin.bind, p->admin_port);
   }
+  // Health follows EMQX's reachability: NOT_SERVING while no ConnectionAdapter address answers, so
+  // an orchestrator sees a host that cannot serve devices. A recovery sweeps the sessions EMQX may
+  // have forgotten meanwhile.
+  auto* health = p->server->GetHealthCheckService();
+  p->adapter->on_readiness([health, reconciler = p->reconciler.get()](bool ready, bool recovered) {
+    if (health != nullptr) health->SetServingStatus(ready);
+    if (recovered) reconciler->sweep_all();
+  });
+  if (health != nullptr) health->SetServingStatus(p->adapter->ready());
   spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}, {}); "
                "ConnectionAdapter at {} ({})",
                EXPROTO_HOST_VERSION, config.handler.bind, p->port, handler_transport(config.handler),
-               config.adapter.address, config.adapter.tls ? "TLS" : "plaintext");
+               fmt::join(config.adapter.addresses, ", "), config.adapter.tls ? "TLS" : "plaintext");
   return std::make_unique<App>(std::move(p));
 }
 
 App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 App::~App() = default;
+
+bool App::stop() { return parts_->stop(); }
 
 int App::handler_port() const { return parts_->port; }
 Metrics& App::metrics() { return parts_->metrics; }

@@ -18,7 +18,12 @@ class Reloader;
 class App {
  public:
   static std::expected<std::unique_ptr<App>, std::string> start(const Config& config);
-  ~App();  // orderly stop: no new events, calls cancelled, sessions closed, codecs unloaded
+  ~App();  // stop(), then sessions closed and codecs unloaded (not when stop() left a hung hook)
+
+  // The orderly stop (also run by the destructor): no new conns, work in progress gets
+  // shutdown.grace_ms, then what is left is failed. False when a codec hook was still running:
+  // the process should then exit without unloading anything (main does).
+  bool stop();
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 

@@ -3,6 +3,7 @@
 #include "host/config/config.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -94,11 +95,46 @@ void read_handler(Fields& f, HandlerConfig& out) {
   f.object("tls", [&](Fields& t) { read_handler_tls(t, out.tls.emplace()); });
 }
 
+void read_addresses(Fields& f, std::vector<std::string>& out) {
+  const json* one = f.get("address");
+  const json* many = f.get("addresses");
+  if (one != nullptr && many != nullptr) return f.fail("addresses", "give either address or addresses, not both");
+  if (one != nullptr) {
+    std::string address;
+    f.text("address", address, host_port_check(1));
+    if (f.ok()) out = {address};
+    return;
+  }
+  if (many == nullptr) return;
+  if (!many->is_array() || many->empty() || many->size() > 16) {
+    return f.fail("addresses", "expected an array of 1..16 \"host:port\" strings, got " + describe(*many));
+  }
+  std::vector<std::string> list;
+  for (std::size_t i = 0; i < many->size(); ++i) {
+    const json& a = (*many)[i];
+    const std::string key = "addresses[" + std::to_string(i) + "]";
+    if (!a.is_string() || !is_host_port(a.get<std::string>(), 1)) {
+      return f.fail(key, "expected \"host:port\", got " + describe(a));
+    }
+    if (std::find(list.begin(), list.end(), a.get<std::string>()) != list.end()) return f.fail(key, "listed twice");
+    list.push_back(a.get<std::string>());
+  }
+  out = std::move(list);
+}
+
 void read_adapter(Fields& f, AdapterConfig& out) {
-  f.text("address", out.address, host_port_check(1));
+  read_addresses(f, out.addresses);
   f.number("timeout_ms", out.timeout_ms, 1, 3'600'000);
   f.number("channels", out.channels, 1, 64);
   f.object("tls", [&](Fields& t) { read_adapter_tls(t, out.tls.emplace()); });
+  f.number("reconnect_min_ms", out.reconnect_min_ms, 10, 600'000);
+  f.number("reconnect_max_ms", out.reconnect_max_ms, 10, 600'000);
+  if (f.ok() && out.reconnect_max_ms < out.reconnect_min_ms) {
+    f.fail("reconnect_max_ms", "must be at least reconnect_min_ms (" + std::to_string(out.reconnect_min_ms) + ")");
+  }
+  f.choice("when_unavailable", out.when_unavailable,
+           {{"fail", WhenUnavailable::fail}, {"hold", WhenUnavailable::hold}});
+  f.number("hold_ms", out.hold_ms, 1, 3'600'000);
 }
 
 void read_plugins(Fields& f, PluginsConfig& out) {
@@ -133,7 +169,19 @@ void read_sessions(Fields& f, SessionsConfig& out) {
             {"reject", UnknownConnPolicy::reject}});
   f.number("stream_hold_ms", out.stream_hold_ms, 0, kMaxU32);
   f.number("max_held_events", out.max_held_events, 1, kMaxCount);
+  f.number("max_queued_bytes", out.max_queued_bytes, 1024, uint64_t{1} << 40);
+  f.number("max_total_queued_bytes", out.max_total_queued_bytes, 0, uint64_t{1} << 40);
+  if (f.ok() && out.max_total_queued_bytes != 0 && out.max_total_queued_bytes < out.max_queued_bytes) {
+    f.fail("max_total_queued_bytes", "must be 0 or at least max_queued_bytes (" +
+                                         std::to_string(out.max_queued_bytes) + ")");
+  }
+  f.number("probe_idle_s", out.probe_idle_s, 0, 86400 * 7);
+  f.number("probe_rate", out.probe_rate, 1, 1'000'000);
+  f.number("hook_timeout_ms", out.hook_timeout_ms, 10, 3'600'000);
+  f.number("max_extra_workers", out.max_extra_workers, 0, 1024);
 }
+
+void read_shutdown(Fields& f, ShutdownConfig& out) { f.number("grace_ms", out.grace_ms, 0, 3'600'000); }
 
 void read_log(Fields& f, LogConfig& out) {
   f.choice("level", out.level,
@@ -217,6 +265,7 @@ std::expected<Config, std::string> parse_config(std::string_view json_text) {
   root.object("sessions", [&](Fields& f) { read_sessions(f, config.sessions); });
   root.object("log", [&](Fields& f) { read_log(f, config.log); });
   root.object("admin", [&](Fields& f) { read_admin(f, config.admin); });
+  root.object("shutdown", [&](Fields& f) { read_shutdown(f, config.shutdown); });
   root.finish();
   if (errors.failed()) return std::unexpected(errors.message());
   return config;

@@ -67,11 +67,27 @@ struct AdapterTls {
   std::string server_name;          // name checked against EMQX's certificate (and sent as SNI); empty = the address host
 };
 
+// What a call does while no ConnectionAdapter address is reachable.
+enum class WhenUnavailable {
+  fail,  // answer HOST_UNAVAILABLE at once (the codec decides: retry, close, tell the device)
+  hold,  // wait up to hold_ms (counted from when the codec made the call) for EMQX to come back
+};
+
 struct AdapterConfig {
-  std::string address = "127.0.0.1:9100";
+  // EMQX nodes serving ConnectionAdapter, in order of preference. Any node can serve any conn
+  // (a conn is an Erlang pid; calls reach it across the cluster), so calls go to the first
+  // reachable address and fail over to the next. The config accepts "address" (one) or
+  // "addresses" (several).
+  std::vector<std::string> addresses{"127.0.0.1:9100"};
   uint32_t timeout_ms = 15000;  // EMQX answers within its own 5 s call timeout unless it is down
-  uint32_t channels = 2;        // HTTP/2 connections to spread calls over
+  uint32_t channels = 2;        // HTTP/2 connections per address to spread calls over
   std::optional<AdapterTls> tls;  // absent: plaintext
+  // Reconnect backoff towards a lost address: gRPC's default grows to 120 s, far longer than an
+  // EMQX restart; devices reconnecting meanwhile would fail Authenticate for minutes.
+  uint32_t reconnect_min_ms = 100;
+  uint32_t reconnect_max_ms = 2000;
+  WhenUnavailable when_unavailable = WhenUnavailable::fail;
+  uint32_t hold_ms = 5000;  // when_unavailable = hold: the longest a call waits for EMQX
 };
 
 struct PluginsConfig {
@@ -94,6 +110,27 @@ struct SessionsConfig {
   UnknownConnPolicy unknown_conn = UnknownConnPolicy::close;
   uint32_t stream_hold_ms = 2000;          // streaming mode: how long events wait for their OnSocketCreated
   std::size_t max_held_events = 10000;     // streaming mode: total events waiting that way
+  // Bytes of event payloads queued plus calls not yet answered, per session: past it the host
+  // delays its answers to EMQX (and refuses the codec's calls past it).
+  std::size_t max_queued_bytes = 1024 * 1024;
+  // The same, summed over the host (plus held streaming events); 0 = no host-wide bound. Past
+  // three quarters every session applies back-pressure; past it an event is refused and its
+  // connection closed.
+  std::size_t max_total_queued_bytes = 256 * 1024 * 1024;
+  // Reconciliation: a session EMQX has shown no sign of for this long is probed with a
+  // zero-length Send; a conn EMQX forgot ends its session. 0 = never probe idle sessions.
+  uint32_t probe_idle_s = 120;
+  uint32_t probe_rate = 2000;  // probes sent per second at most (idle probes and post-outage sweeps)
+  // Watchdog: a hook running longer than this is reported, its worker replaced (at most
+  // max_extra_workers at once), and its session closed when the hook returns.
+  uint32_t hook_timeout_ms = 5000;
+  uint32_t max_extra_workers = 4;
+};
+
+struct ShutdownConfig {
+  // SIGTERM: events in progress and adapter calls in flight get this long to finish; then the
+  // rest is failed and the process exits, whatever a codec is doing.
+  uint32_t grace_ms = 10000;
 };
 
 struct LogConfig {
@@ -108,6 +145,7 @@ struct Config {
   SessionsConfig sessions;
   LogConfig log;
   AdminConfig admin;
+  ShutdownConfig shutdown;
 };
 
 // Parses and validates. Errors name the key path and the problem, e.g.

@@ -16,6 +16,8 @@ struct Gate {
   // Recursive: StartRead may run OnReadDone inline on this thread, which acks and re-enters.
   std::recursive_mutex mu;
   std::function<void()> read_next;  // empty once the stream finished
+  std::function<void(const std::string&)> fail;  // finishes the stream with an error
+  std::function<void()> finish_ok;               // finishes the stream OK
 };
 
 template <class Req>
@@ -24,6 +26,10 @@ class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamSer
   StreamReader(StreamService& service, Dispatcher& dispatcher)
       : service_(service), dispatcher_(dispatcher), gate_(std::make_shared<Gate>()) {
     gate_->read_next = [this] { this->StartRead(&req_); };
+    gate_->fail = [this](const std::string& error) {
+      finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, error));
+    };
+    gate_->finish_ok = [this] { finish(grpc::Status::OK); };
     this->StartRead(&req_);
   }
 
@@ -32,14 +38,30 @@ class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamSer
       finish(grpc::Status::OK);
       return;
     }
-    Ack ack([gate = gate_](bool, const std::string&) {
+    // A failed answer (sessions.unknown_conn = reject) ends the stream with an error, the one
+    // way a stream can refuse an event; EMQX re-opens it for the conn's next event.
+    Ack ack([gate = gate_](bool ok, const std::string& error) {
       std::lock_guard lk(gate->mu);
-      if (gate->read_next) gate->read_next();
+      if (!gate->read_next) return;
+      if (ok) {
+        gate->read_next();
+      } else {
+        auto fail = gate->fail;  // a copy: finishing clears the gate's
+        fail(error);
+      }
     });
     dispatch(std::move(ack));
   }
 
   void OnCancel() override { finish(grpc::Status::CANCELLED); }
+
+  std::function<void()> finisher() override {
+    // The gate outlives the reactor; `fail`/`read_next` are cleared before gRPC may delete it.
+    return [gate = gate_] {
+      std::lock_guard lk(gate->mu);
+      if (auto finish = gate->finish_ok) finish();  // a copy: finishing clears the gate's
+    };
+  }
 
   void OnDone() override { service_.release(this); }
 
@@ -49,6 +71,8 @@ class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamSer
       std::lock_guard lk(gate_->mu);
       if (!gate_->read_next) return;
       gate_->read_next = nullptr;
+      gate_->fail = nullptr;
+      gate_->finish_ok = nullptr;
     }
     this->Finish(status);
   }
@@ -87,6 +111,16 @@ void StreamService::release(Reactor* r) {
     gone = std::move(it->second);
     reactors_.erase(it);
   }
+}
+
+void StreamService::finish_all() {
+  std::vector<std::function<void()>> finishers;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& [raw, reactor] : reactors_) finishers.push_back(reactor->finisher());
+  }
+  // Outside mu_: finishing may lead to OnDone, which takes mu_ in release().
+  for (auto& f : finishers) f();
 }
 
 std::size_t StreamService::open_streams() const {

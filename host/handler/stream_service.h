@@ -3,6 +3,7 @@
 // message of a stream is read only once the previous one was accepted: that is the back-pressure.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -30,12 +31,17 @@ class StreamService final : public emqx::exproto::v1::ConnectionHandler::Callbac
       grpc::CallbackServerContext* ctx, emqx::exproto::v1::EmptySuccess* resp) override;
 
   std::size_t open_streams() const;
+  // Ends every open stream (shutdown: a stream held back by back-pressure must not keep the
+  // server's Shutdown waiting).
+  void finish_all();
 
   // The reactors, owned here from creation until gRPC reports them done; type-erased so the
   // five request types share one table.
   class Reactor {
    public:
     virtual ~Reactor() = default;
+    // Ends the stream OK (shutdown); safe to run after the reactor is gone.
+    virtual std::function<void()> finisher() = 0;
   };
   void release(Reactor* r);
 

@@ -8,6 +8,9 @@ namespace {
 void counter(std::string& out, const char* name, const char* help, uint64_t v) {
   out += fmt::format("# HELP exproto_{0} {1}\n# TYPE exproto_{0} counter\nexproto_{0} {2}\n", name, help, v);
 }
+void gauge(std::string& out, const char* name, const char* help, int64_t v) {
+  out += fmt::format("# HELP exproto_{0} {1}\n# TYPE exproto_{0} gauge\nexproto_{0} {2}\n", name, help, v);
+}
 }  // namespace
 
 std::string Metrics::render_prometheus() const {
@@ -15,9 +18,7 @@ std::string Metrics::render_prometheus() const {
   counter(out, "events_received_total", "Events received from EMQX", events_received.get());
   counter(out, "sessions_opened_total", "Sessions opened", sessions_opened.get());
   counter(out, "sessions_closed_total", "Sessions closed", sessions_closed.get());
-  out += fmt::format("# HELP exproto_sessions_active Sessions alive\n# TYPE exproto_sessions_active gauge\n"
-                     "exproto_sessions_active {}\n",
-                     sessions_active.get());
+  gauge(out, "sessions_active", "Sessions alive", sessions_active.get());
   counter(out, "unrouted_conns_total", "Connections closed because no route matched", unrouted_conns.get());
   counter(out, "unknown_conn_events_total", "Events for unknown conns", unknown_conn_events.get());
   counter(out, "late_events_total", "Events after a conn closed", late_events.get());
@@ -43,6 +44,27 @@ std::string Metrics::render_prometheus() const {
   counter(out, "migrate_failures_total", "Session migrations that failed (session kept its generation)",
           migrate_failures.get());
   counter(out, "sessions_restarted_total", "Sessions closed by a codec reload", sessions_restarted.get());
+  counter(out, "events_refused_total", "Events refused at the host memory budget (connection closed)",
+          events_refused.get());
+  counter(out, "held_events_evicted_total", "Held streaming events given up early for newer conns",
+          held_events_evicted.get());
+  counter(out, "sessions_replaced_total", "Stale sessions replaced by a new OnSocketCreated for their conn",
+          sessions_replaced.get());
+  counter(out, "probes_sent_total", "Liveness probes sent for idle sessions", probes_sent.get());
+  counter(out, "sessions_swept_total", "Sessions ended because EMQX no longer had their conn", sessions_swept.get());
+  counter(out, "adapter_calls_dropped_total", "Calls of finished sessions dropped unsent", adapter_calls_dropped.get());
+  counter(out, "adapter_calls_failed_fast_total", "Calls failed at once while EMQX was unreachable",
+          adapter_calls_failed_fast.get());
+  counter(out, "adapter_recoveries_total", "Times the ConnectionAdapter became reachable again",
+          adapter_recoveries.get());
+  gauge(out, "adapter_ready", "1 while a ConnectionAdapter address is reachable", adapter_ready.get());
+  gauge(out, "queued_bytes", "Bytes waiting in the host's queues", queued_bytes.get());
+  gauge(out, "recently_closed", "Conns remembered as recently closed", recently_closed.get());
+  counter(out, "log_lines_suppressed_total", "Log lines over their kind's rate limit", log_lines_suppressed.get());
+  counter(out, "hook_overruns_total", "Codec hooks that ran past sessions.hook_timeout_ms", hook_overruns.get());
+  counter(out, "pool_workers_added_total", "Workers added to replace ones held by an overrunning hook",
+          pool_workers_added.get());
+  gauge(out, "pool_workers_stuck", "Workers inside an overrunning hook now", pool_workers_stuck.get());
   counter(out, "tls_file_problems_total", "Bad handler.tls file sets seen while serving (last good pair kept)",
           tls_file_problems.get());
   if (tls_cert_expiry_known.load(std::memory_order_relaxed)) {

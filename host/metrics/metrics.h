@@ -46,6 +46,21 @@ struct Metrics {
   Counter sessions_migrated;      // sessions moved to a new generation (export + import)
   Counter migrate_failures;       // export or import failed: the session stayed on its generation
   Counter sessions_restarted;     // sessions closed by a reload (policy restart, drain past deadline, cap)
+  Counter events_refused;         // events refused because the host memory budget was exhausted (conn closed)
+  Counter held_events_evicted;    // streaming: held events given up early so newer conns could be held
+  Counter sessions_replaced;      // a second OnSocketCreated for a live conn replaced its stale session
+  Counter probes_sent;            // liveness probes (zero-length Send) sent for idle sessions
+  Counter sessions_swept;         // sessions ended because a probe found EMQX no longer has the conn
+  Counter adapter_calls_dropped;  // calls of a finished session dropped before they were sent
+  Counter adapter_calls_failed_fast;  // calls failed at once because EMQX was unreachable (adapter.when_unavailable)
+  Counter adapter_recoveries;     // the ConnectionAdapter became reachable again after an outage
+  Gauge adapter_ready;            // 1 while a ConnectionAdapter address is reachable
+  Gauge queued_bytes;             // bytes waiting in the host's queues (sessions.max_total_queued_bytes)
+  Gauge recently_closed;          // conns remembered as recently closed
+  Counter log_lines_suppressed;   // log lines of one kind over its rate limit
+  Counter hook_overruns;          // codec hooks that ran past sessions.hook_timeout_ms
+  Counter pool_workers_added;     // workers started to replace ones held by an overrunning hook
+  Gauge pool_workers_stuck;       // workers inside a hook past sessions.hook_timeout_ms now
   Counter tls_file_problems;      // distinct bad handler.tls file sets seen while serving (gRPC kept the old pair)
   Gauge tls_cert_expiry_seconds;  // until notAfter of the served handler.tls certificate; negative once expired
   // Set once handler.tls is monitored: without it the expiry gauge is left out rather than read as

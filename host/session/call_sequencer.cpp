@@ -2,13 +2,16 @@
 
 namespace exproto::host {
 
-CallSequencer::CallSequencer(Upstream& upstream, OnDone on_done)
-    : upstream_(upstream), on_done_(std::move(on_done)) {}
+CallSequencer::CallSequencer(Upstream& upstream, std::shared_ptr<MemoryBudget> budget, OnDone on_done)
+    : upstream_(upstream), budget_(std::move(budget)), on_done_(std::move(on_done)) {}
 
 void CallSequencer::push(uint64_t request_id, UpstreamCall call) {
+  call.queued_at = std::chrono::steady_clock::now();
+  const std::size_t bytes = upstream_call_bytes(call);
   std::unique_lock lk(mu_);
   const int32_t kind = call.kind;
-  queue_.push_back(Item{request_id, kind, std::move(call)});
+  queue_.push_back(Item{request_id, kind, bytes, std::move(call)});
+  bytes_ += bytes;
   if (!in_flight_) start_next(lk);
 }
 
@@ -17,11 +20,20 @@ std::size_t CallSequencer::pending() const {
   return queue_.size();
 }
 
+std::size_t CallSequencer::pending_bytes() const {
+  std::lock_guard lk(mu_);
+  return bytes_;
+}
+
 std::size_t CallSequencer::drop_queued() {
   std::lock_guard lk(mu_);
   const std::size_t keep = in_flight_ ? 1 : 0;
   const std::size_t dropped = queue_.size() - keep;
+  std::size_t freed = 0;
+  for (std::size_t i = keep; i < queue_.size(); ++i) freed += queue_[i].bytes;
   queue_.resize(keep);
+  bytes_ -= freed;
+  budget_->release(freed);
   return dropped;
 }
 
@@ -36,7 +48,9 @@ void CallSequencer::start_next(std::unique_lock<std::mutex>& lk) {
     Item item = std::move(self->queue_.front());
     self->queue_.pop_front();
     self->in_flight_ = false;
+    self->bytes_ -= item.bytes;
     lk2.unlock();
+    self->budget_->release(item.bytes);
     if (self->on_done_) self->on_done_(item.id, item.kind, r);
     lk2.lock();
     if (!self->in_flight_) self->start_next(lk2);

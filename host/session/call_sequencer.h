@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "host/session/memory_budget.h"
 #include "host/upstream/upstream.h"
 
 namespace exproto::host {
@@ -18,11 +19,16 @@ class CallSequencer : public std::enable_shared_from_this<CallSequencer> {
  public:
   using OnDone = std::function<void(uint64_t request_id, int32_t kind, const UpstreamResult& result)>;
 
-  CallSequencer(Upstream& upstream, OnDone on_done);
+  // `budget` receives back the bytes of each call when it is answered or dropped (the caller
+  // reserved upstream_call_bytes() before push()).
+  CallSequencer(Upstream& upstream, std::shared_ptr<MemoryBudget> budget, OnDone on_done);
 
+  // Stamps `call.queued_at` (its deadline counts from now) and queues it.
   void push(uint64_t request_id, UpstreamCall call);
   // Calls queued or in flight.
   std::size_t pending() const;
+  // Bytes of the calls queued or in flight.
+  std::size_t pending_bytes() const;
   // Forgets queued calls (the conn is gone); the one in flight still completes. Returns how many.
   std::size_t drop_queued();
 
@@ -30,15 +36,18 @@ class CallSequencer : public std::enable_shared_from_this<CallSequencer> {
   struct Item {
     uint64_t id;
     int32_t kind;
+    std::size_t bytes;
     UpstreamCall call;  // moved out when started
   };
   void start_next(std::unique_lock<std::mutex>& lk);
 
   Upstream& upstream_;
+  std::shared_ptr<MemoryBudget> budget_;
   OnDone on_done_;
   mutable std::mutex mu_;
   std::deque<Item> queue_;  // front is in flight when in_flight_
   bool in_flight_ = false;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace exproto::host

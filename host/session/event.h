@@ -48,10 +48,16 @@ struct CallDone { uint64_t request_id; int32_t kind; int32_t code; std::string m
 struct Migrate { std::shared_ptr<CodecInstance> target; bool close_if_stuck = false; };
 // Close the session so the device reconnects (reload policy "restart", generation cap).
 struct Restart { std::string why; };
+// Reconciliation: ask EMQX whether the conn still exists (a zero-length Send, answered
+// CONN_PROCESS_NOT_ALIVE when EMQX forgot it); the answer never reaches the codec.
+struct Probe {};
 }  // namespace event
 
 using Event = std::variant<event::Opened, event::Bytes, event::Messages, event::KeepaliveTimeout, event::Closed,
-                           event::TimerFired, event::CallDone, event::Migrate, event::Restart>;
+                           event::TimerFired, event::CallDone, event::Migrate, event::Restart, event::Probe>;
+
+// Bytes an event holds beyond its fixed size (payloads, topics): what the memory limits count.
+std::size_t event_payload_bytes(const Event& e);
 
 const char* event_name(const Event& e);
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "host/log/log_limiter.h"
 #include "host/metrics/metrics.h"
 #include "host/session/call_sequencer.h"
 #include "host/session/worker_pool.h"
@@ -18,33 +19,66 @@ constexpr int kBatch = 32;
 constexpr std::chrono::milliseconds kLinger{30000};
 
 exproto_type_str view(const std::string& s) { return exproto_type_str{s.data(), s.size()}; }
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Events that come from EMQX about this conn: each proves EMQX still has it.
+bool from_emqx(const Event& ev) {
+  return std::holds_alternative<event::Opened>(ev) || std::holds_alternative<event::Bytes>(ev) ||
+         std::holds_alternative<event::Messages>(ev) || std::holds_alternative<event::KeepaliveTimeout>(ev);
+}
+
+// The request id of the host's own calls (probes): never a codec's id, never shown to the codec.
+constexpr uint64_t kHostRequestId = 0;
 }  // namespace
 
 std::shared_ptr<Session> Session::create(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec) {
   auto s = std::make_shared<Session>(env, std::move(conn), std::move(codec));
   std::weak_ptr<Session> weak = s;
   s->calls_ = std::make_shared<CallSequencer>(
-      env.upstream, [weak](uint64_t id, int32_t kind, const UpstreamResult& r) {
+      env.upstream, env.budget, [weak](uint64_t id, int32_t kind, const UpstreamResult& r) {
         if (auto self = weak.lock()) self->push(event::CallDone{id, kind, r.code, r.message});
       });
   return s;
 }
 
 Session::Session(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec)
-    : env_(env), conn_(std::move(conn)), codec_(std::move(codec)) {}
+    : env_(env), conn_(std::move(conn)), codec_(std::move(codec)), last_alive_ms_(steady_ms()) {}
 
 Session::~Session() {
+  {
+    std::lock_guard lk(mu_);
+    clear_queue_locked();
+  }
   // A session dropped while the codec still holds state (host shutdown) still frees that state.
   if (state_ != nullptr) codec_->hooks().on_session_close(state_, view(std::string("host:shutdown")));
 }
 
 void Session::push(Event ev, Ack ack) {
+  if (from_emqx(ev)) last_alive_ms_.store(steady_ms(), std::memory_order_relaxed);
+  const std::size_t bytes = event_payload_bytes(ev);
   std::unique_lock lk(mu_);
   if (phase_ == Phase::finished) {
     lk.unlock();
     if (ack) env_.metrics.late_events.inc();
     return;  // `ack` answers OK as it goes out of scope
   }
+  if (bytes != 0 && !env_.budget->reserve(bytes)) {
+    // Dropping the event would leave the codec's stream of bytes with a hole: the conn must go.
+    lk.unlock();
+    env_.metrics.events_refused.inc();
+    log_limited(*env_.log_limits, spdlog::level::warn, "event refused: host memory budget",
+                "conn {}: {} of {} bytes refused, the host holds {} of sessions.max_total_queued_bytes {}; "
+                "closing that connection",
+                conn_, event_name(ev), bytes, env_.budget->used(), env_.budget->limit());
+    ack.fail("exproto-host: memory budget exhausted");
+    push(event::Restart{"host memory budget exhausted"});
+    return;
+  }
+  queued_bytes_ += bytes;
   queue_.push_back(std::move(ev));
   if (ack) {
     if (over_limits_locked()) {
@@ -60,30 +94,50 @@ void Session::push(Event ev, Ack ack) {
   // `ack` (if not deferred) answers here, outside the lock.
 }
 
-bool Session::over_limits_locked() const {
+bool Session::calls_over_limits_locked() const {
   const std::size_t calls_high_water = std::max<std::size_t>(1, env_.limits.max_pending_calls / 2);
-  return queue_.size() > env_.limits.max_queued_events || calls_->pending() >= calls_high_water;
+  return calls_->pending() >= calls_high_water || calls_->pending_bytes() > env_.limits.max_queued_bytes / 2;
+}
+
+bool Session::over_limits_locked() const {
+  return queue_.size() > env_.limits.max_queued_events || queued_bytes_ > env_.limits.max_queued_bytes ||
+         calls_over_limits_locked() || env_.budget->under_pressure();
 }
 
 std::vector<Ack> Session::take_releasable_acks_locked() {
   std::vector<Ack> out;
-  if (!deferred_acks_.empty() && (phase_ == Phase::finished || !over_limits_locked())) out.swap(deferred_acks_);
+  if (deferred_acks_.empty()) return out;
+  // With its queue empty, only the session's own calls hold the answers back: their results come
+  // back as events and look again. Host-wide pressure alone must not park an answer that nothing
+  // would ever release.
+  const bool release = phase_ == Phase::finished || (queue_.empty() ? !calls_over_limits_locked() : !over_limits_locked());
+  if (release) out.swap(deferred_acks_);
   return out;
+}
+
+void Session::clear_queue_locked() {
+  queue_.clear();
+  env_.budget->release(std::exchange(queued_bytes_, 0));
 }
 
 void Session::run() {
   for (int n = 0; n < kBatch; ++n) {
     Event ev;
+    std::size_t bytes = 0;
     std::vector<Ack> release;
     {
       std::lock_guard lk(mu_);
       if (queue_.empty()) break;
       ev = std::move(queue_.front());
       queue_.pop_front();
+      bytes = event_payload_bytes(ev);
+      queued_bytes_ -= bytes;
       release = take_releasable_acks_locked();
     }
     release.clear();  // answers EMQX
     process(ev);
+    close_if_hook_overran();
+    env_.budget->release(bytes);
   }
   std::vector<Ack> release;
   std::unique_lock lk(mu_);
@@ -92,7 +146,7 @@ void Session::run() {
     env_.pool.post([self = shared_from_this()] { self->run(); });
   } else {
     scheduled_ = false;
-    if (phase_ == Phase::finished) queue_.clear();
+    if (phase_ == Phase::finished) clear_queue_locked();
   }
   lk.unlock();
 }
@@ -103,16 +157,25 @@ bool Session::in_hook() const { return hook_thread_.load() == std::this_thread::
 bool Session::accepts_calls() const { return phase_ == Phase::open || phase_ == Phase::opening; }
 
 namespace {
-// Marks the current thread as running a hook of this session, for the host API's checks.
+// Marks the current thread as running a hook of this session, for the host API's checks and for
+// the pool's watchdog; notes in `overran` whether the watchdog saw the hook past its limit.
 class HookScope {
  public:
-  explicit HookScope(std::atomic<std::thread::id>& slot) : slot_(slot) { slot_.store(std::this_thread::get_id()); }
-  ~HookScope() { slot_.store(std::thread::id{}); }
+  HookScope(std::atomic<std::thread::id>& slot, bool& overran, const std::string& codec, const std::string& conn)
+      : slot_(slot), overran_(overran), timer_(codec, conn) {
+    slot_.store(std::this_thread::get_id());
+  }
+  ~HookScope() {
+    if (timer_.overran()) overran_ = true;
+    slot_.store(std::thread::id{});
+  }
   HookScope(const HookScope&) = delete;
   HookScope& operator=(const HookScope&) = delete;
 
  private:
   std::atomic<std::thread::id>& slot_;
+  bool& overran_;
+  WorkerPool::HookTimer timer_;
 };
 }  // namespace
 
@@ -139,6 +202,10 @@ void Session::process(Event& ev) {
     on_restart(*restart);
     return;
   }
+  if (std::holds_alternative<event::Probe>(ev)) {
+    on_probe();
+    return;
+  }
   if (phase != Phase::open) {
     // The codec side is gone (failed hook); EMQX is closing the conn. Internal events just vanish.
     if (std::holds_alternative<event::Bytes>(ev) || std::holds_alternative<event::Messages>(ev) ||
@@ -147,7 +214,7 @@ void Session::process(Event& ev) {
     return;
   }
   const auto& hooks = codec_->hooks();
-  HookScope scope(hook_thread_);
+  HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
   std::visit(
       [&](auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -176,6 +243,15 @@ void Session::process(Event& ev) {
       ev);
 }
 
+void Session::close_if_hook_overran() {
+  if (!std::exchange(hook_overran_, false) || phase_ != Phase::open) return;
+  spdlog::error("conn {}: codec '{}' hook returned after running past sessions.hook_timeout_ms ({} ms); closing "
+                "that connection",
+                conn_, codec_->library().name(), env_.limits.hook_timeout_ms);
+  env_.metrics.codec_failures.inc();
+  close_from_host("hook ran past sessions.hook_timeout_ms");
+}
+
 exproto_type_conninfo Session::conninfo() const {
   const auto& m = meta_;
   return exproto_type_conninfo{sizeof(exproto_type_conninfo),
@@ -200,7 +276,7 @@ void Session::on_opened(event::Opened& e) {
   exproto_type_session_codec_ptr state = nullptr;
   exproto_type_status st;
   {
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     st = codec_->hooks().on_session_open(codec_->handle(), this, view(conn_), &info, &state);
   }
   if (st != EXPROTO_STATUS_OK || state == nullptr) {
@@ -229,7 +305,7 @@ bool Session::check_status(exproto_type_status st, const char* hook) {
 void Session::close_from_host(const std::string& why) {
   cancel_all_timers();
   if (state_ != nullptr) {
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     codec_->hooks().on_session_close(state_, view("host:" + why));
     state_ = nullptr;
   }
@@ -249,7 +325,7 @@ void Session::close_from_host(const std::string& why) {
 void Session::on_closed(const std::string& reason) {
   cancel_all_timers();
   if (state_ != nullptr) {
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     codec_->hooks().on_session_close(state_, view(reason));
     state_ = nullptr;
   }
@@ -258,18 +334,35 @@ void Session::on_closed(const std::string& reason) {
 }
 
 void Session::on_call_done(event::CallDone& e) {
+  const bool probe = e.request_id == kHostRequestId;
   if (e.code >= EXPROTO_RESULT_HOST_UNAVAILABLE) {
     env_.metrics.adapter_call_failures.inc();
-    spdlog::warn("conn {}: {} failed before EMQX answered (code {}): {}", conn_, call_kind_name(e.kind), e.code,
-                 e.message);
-  } else if (e.code != EXPROTO_RESULT_SUCCESS) {
-    env_.metrics.adapter_results_not_success.inc();
-    spdlog::debug("conn {}: {} answered code {} {}", conn_, call_kind_name(e.kind), e.code, e.message);
+    // During an outage every session fails the same way at once: one line per kind, then a count.
+    log_limited(*env_.log_limits, spdlog::level::warn, "adapter call failed",
+                "conn {}: {} failed before EMQX answered (code {}): {}", conn_,
+                probe ? "liveness probe" : call_kind_name(e.kind), e.code, e.message);
+  } else {
+    if (e.code != EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE) last_alive_ms_.store(steady_ms(), std::memory_order_relaxed);
+    if (e.code != EXPROTO_RESULT_SUCCESS && !probe) {
+      env_.metrics.adapter_results_not_success.inc();
+      spdlog::debug("conn {}: {} answered code {} {}", conn_, call_kind_name(e.kind), e.code, e.message);
+    }
+  }
+  if (probe) {
+    probe_outstanding_ = false;
+    if (e.code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE && phase_ != Phase::finished) {
+      env_.metrics.sessions_swept.inc();
+      log_limited(*env_.log_limits, spdlog::level::info, "session swept",
+                  "conn {}: EMQX no longer has it (liveness probe answered CONN_PROCESS_NOT_ALIVE); session ended",
+                  conn_);
+      on_closed("host:conn_process_not_alive");
+    }
+    return;
   }
   if (phase_ == Phase::open) {
     const exproto_type_call_result r{sizeof(exproto_type_call_result), e.request_id, e.kind, e.code,
                                      view(e.message)};
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     if (!check_status(codec_->hooks().on_session_result(state_, &r), "on_session_result")) return;
   }
   if (e.code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE && phase_ != Phase::finished) {
@@ -308,7 +401,7 @@ std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<Codec
   const exproto_type_state_writer writer{sizeof(exproto_type_state_writer), &sink, &StateSink::write};
   exproto_type_status st;
   {
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     st = from.on_session_export(state_, &writer);
   }
   if (st != EXPROTO_STATUS_OK) return std::unexpected(fmt::format("on_session_export status {}", st));
@@ -316,14 +409,14 @@ std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<Codec
   const exproto_type_bytes bytes{reinterpret_cast<const uint8_t*>(sink.bytes.data()), sink.bytes.size()};
   exproto_type_session_codec_ptr imported = nullptr;
   {
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     st = to.on_session_import(target->handle(), this, view(conn_), &info, bytes, &imported);
   }
   if (st != EXPROTO_STATUS_OK || imported == nullptr) {
     return std::unexpected(fmt::format("on_session_import status {}", st));
   }
   {
-    HookScope scope(hook_thread_);
+    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
     from.on_session_close(state_, view(std::string("host:migrated")));
   }
   state_ = imported;
@@ -363,6 +456,36 @@ void Session::on_restart(const event::Restart& r) {
   close_from_host(r.why);
 }
 
+bool Session::idle() const {
+  std::lock_guard lk(mu_);
+  return queue_.empty() && !scheduled_ && calls_->pending() == 0;
+}
+
+void Session::release_deferred_acks() {
+  std::vector<Ack> release;
+  std::lock_guard lk(mu_);
+  release.swap(deferred_acks_);
+  // answered as `release` leaves scope, after the lock (declared first, destroyed last)
+}
+
+void Session::probe() {
+  if (probe_outstanding_.exchange(true)) return;
+  push(event::Probe{});
+}
+
+void Session::on_probe() {
+  // Calls in flight answer the same question; a finished session has nothing to ask about.
+  if (phase_ == Phase::finished || calls_->pending() != 0) {
+    probe_outstanding_ = false;
+    return;
+  }
+  UpstreamCall send;
+  send.kind = EXPROTO_CALL_SEND;
+  send.conn = conn_;  // zero bytes: EMQX writes nothing to the device and answers whether the conn exists
+  env_.metrics.probes_sent.inc();
+  calls_->push(kHostRequestId, std::move(send));
+}
+
 void Session::cancel_all_timers() {
   for (const auto& [local, service] : timers_) env_.timers.cancel(service);
   timers_.clear();
@@ -371,6 +494,8 @@ void Session::cancel_all_timers() {
 
 void Session::finish() {
   cancel_all_timers();
+  // Calls of a conn that is gone are never sent (the one in flight completes into a dead session).
+  if (const std::size_t dropped = calls_->drop_queued(); dropped != 0) env_.metrics.adapter_calls_dropped.inc(dropped);
   std::vector<Ack> release;
   {
     std::lock_guard lk(mu_);
@@ -379,7 +504,7 @@ void Session::finish() {
   }
   env_.metrics.sessions_closed.inc();
   env_.metrics.sessions_active.add(-1);
-  if (env_.on_finished) env_.on_finished(conn_);
+  if (env_.on_finished) env_.on_finished(conn_, this);
 }
 
 // ---- host API targets -------------------------------------------------------------------------
@@ -406,8 +531,24 @@ uint64_t Session::api_call(UpstreamCall call) {
   }
   if (calls_->pending() >= env_.limits.max_pending_calls) {
     env_.metrics.codec_refused_calls.inc();
-    spdlog::warn("conn {}: {} refused, {} calls already pending (sessions.max_pending_calls)", conn_, what,
-                 env_.limits.max_pending_calls);
+    log_limited(*env_.log_limits, spdlog::level::warn, "call refused: max_pending_calls",
+                "conn {}: {} refused, {} calls already pending (sessions.max_pending_calls)", conn_, what,
+                env_.limits.max_pending_calls);
+    return 0;
+  }
+  const std::size_t bytes = upstream_call_bytes(call);
+  if (calls_->pending_bytes() + bytes > env_.limits.max_queued_bytes) {
+    env_.metrics.codec_refused_calls.inc();
+    log_limited(*env_.log_limits, spdlog::level::warn, "call refused: max_queued_bytes",
+                "conn {}: {} of {} bytes refused, {} bytes of calls already pending (sessions.max_queued_bytes {})",
+                conn_, what, bytes, calls_->pending_bytes(), env_.limits.max_queued_bytes);
+    return 0;
+  }
+  if (!env_.budget->reserve(bytes)) {
+    env_.metrics.codec_refused_calls.inc();
+    log_limited(*env_.log_limits, spdlog::level::warn, "call refused: host memory budget",
+                "conn {}: {} of {} bytes refused, the host holds {} of sessions.max_total_queued_bytes {}", conn_,
+                what, bytes, env_.budget->used(), env_.budget->limit());
     return 0;
   }
   call.conn = conn_;

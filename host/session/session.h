@@ -43,6 +43,18 @@ class Session : public std::enable_shared_from_this<Session> {
   // its limits (back-pressure towards EMQX).
   void push(Event ev, Ack ack = {});
 
+  // Reconciliation (any thread): asks EMQX whether the conn still exists, at most one probe at a
+  // time; a conn EMQX forgot ends its session. Probes never reach the codec.
+  void probe();
+  // When EMQX last showed the conn is alive (an event from it or an answer about it), in
+  // steady-clock milliseconds.
+  int64_t last_alive_ms() const { return last_alive_ms_.load(std::memory_order_relaxed); }
+
+  // Nothing queued, running or waiting for EMQX (any thread; for an orderly shutdown).
+  bool idle() const;
+  // Answers every answer held back by back-pressure (shutdown: EMQX must not wait on them).
+  void release_deferred_acks();
+
   const std::string& conn() const { return conn_; }
   // The generation serving this session now (any thread; a migration may change it).
   std::shared_ptr<CodecInstance> codec_snapshot() const;
@@ -64,6 +76,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_call_done(event::CallDone& e);
   void on_migrate(event::Migrate& m);
   void on_restart(const event::Restart& r);
+  void on_probe();
+  void close_if_hook_overran();
   // Export from the current generation, import into `target`, then free the old state.
   std::expected<void, std::string> migrate_to(const std::shared_ptr<CodecInstance>& target);
   exproto_type_conninfo conninfo() const;  // views into meta_
@@ -74,6 +88,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool in_hook() const;
   bool accepts_calls() const;
   bool over_limits_locked() const;
+  bool calls_over_limits_locked() const;
+  void clear_queue_locked();
   void cancel_all_timers();
   std::vector<Ack> take_releasable_acks_locked();
 
@@ -85,14 +101,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   mutable std::mutex mu_;
   std::deque<Event> queue_;
+  std::size_t queued_bytes_ = 0;  // event_payload_bytes() of queue_, also reserved in env_.budget
   std::vector<Ack> deferred_acks_;
   bool scheduled_ = false;
   std::atomic<Phase> phase_{Phase::opening};
+  std::atomic<int64_t> last_alive_ms_;
+  std::atomic<bool> probe_outstanding_{false};
 
   // Strand-only state (touched by hooks and run() only).
   exproto_type_session_codec_ptr state_ = nullptr;
   ConnMeta meta_;  // as opened; a migration hands it to the next generation
   std::atomic<std::thread::id> hook_thread_{};
+  bool hook_overran_ = false;  // the watchdog saw one of this session's hooks past its limit
   uint64_t next_request_id_ = 1;
   uint64_t next_timer_id_ = 1;
   std::unordered_map<uint64_t, uint64_t> timers_;  // session timer id -> TimerService id

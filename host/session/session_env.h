@@ -5,15 +5,19 @@
 #include <exproto/codec_abi.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "host/config/config.h"
+#include "host/log/log_limiter.h"
+#include "host/session/memory_budget.h"
 
 namespace exproto::host {
 
 class WorkerPool;
 class TimerService;
 class Upstream;
+class Session;
 struct Metrics;
 
 struct SessionEnv {
@@ -24,7 +28,11 @@ struct SessionEnv {
   SessionsConfig limits;
   const exproto_host_api* api;
   // Called once when a session is finished (the dispatcher forgets and tombstones the conn).
-  std::function<void(const std::string& conn)> on_finished;
+  std::function<void(const std::string& conn, const Session* session)> on_finished;
+  // Host-wide bytes waiting in queues (sessions.max_total_queued_bytes); unlimited by default.
+  std::shared_ptr<MemoryBudget> budget = std::make_shared<MemoryBudget>();
+  // Lines every session may log at once during an outage are rate-limited per kind.
+  std::shared_ptr<LogLimiter> log_limits = std::make_shared<LogLimiter>();
 };
 
 }  // namespace exproto::host

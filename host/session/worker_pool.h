@@ -1,34 +1,85 @@
 // A fixed pool of threads running posted tasks. Sessions post themselves here; ordering within a
 // session is the session's job (it is never posted twice at once).
+//
+// Watchdog: codec hooks run on these threads and a hook that never returns would hold its
+// thread forever (two such devices on two cores stop every session). Sessions mark their hooks
+// (HookTimer); a hook past `hook_timeout` is reported once (log + metric) and the pool starts a
+// replacement thread, at most `max_extra` at a time, so other sessions keep running. The thread
+// that was stuck retires once its hook returns and the pool is back at its size.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <mutex>
+#include <string>
 #include <thread>
-#include <vector>
 
 namespace exproto::host {
 
+struct Metrics;
+struct HookSlot;
+
 class WorkerPool {
  public:
-  explicit WorkerPool(std::size_t threads);
+  struct Watchdog {
+    std::chrono::milliseconds hook_timeout{0};  // 0: no watchdog
+    std::size_t max_extra = 0;                  // replacement threads alive at once, at most
+    Metrics* metrics = nullptr;
+  };
+
+  explicit WorkerPool(std::size_t threads);  // no watchdog
+  WorkerPool(std::size_t threads, Watchdog watchdog);
   ~WorkerPool();  // runs what is queued, then joins
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void post(std::function<void()> task);
-  std::size_t size() const { return threads_.size(); }
+  std::size_t size() const { return size_; }
+  // Threads alive now (size() plus replacements not yet retired).
+  std::size_t threads() const;
+  // Stops taking tasks and joins the threads, waiting at most until `deadline` for tasks that are
+  // running; threads still inside a hook then are left behind (the process is about to exit).
+  // Returns false when some were left.
+  bool stop(std::chrono::steady_clock::time_point deadline);
+
+  // Marks the current thread as inside a codec hook of `conn` (names for the watchdog's line;
+  // both must stay valid until the timer ends). A no-op on threads that are not the pool's.
+  class HookTimer {
+   public:
+    HookTimer(const std::string& codec, const std::string& conn);
+    ~HookTimer();
+    HookTimer(const HookTimer&) = delete;
+    HookTimer& operator=(const HookTimer&) = delete;
+    // The watchdog saw this hook past the limit.
+    bool overran() const;
+
+   private:
+    HookSlot* slot_;
+  };
+
+  struct Worker;
 
  private:
-  void run();
-  std::mutex mu_;
+  void run(Worker& self);
+  void watch(std::stop_token stop);
+  void start_worker();  // under mu_
+
+  const std::size_t size_;
+  const Watchdog watchdog_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
   bool stopping_ = false;
-  std::vector<std::jthread> threads_;
+  std::size_t alive_ = 0;   // threads that have not retired
+  std::size_t stuck_ = 0;   // threads inside an overrunning hook
+  std::list<Worker> workers_;  // stable addresses: each thread keeps a reference to its own
+  std::condition_variable done_cv_;
+  std::jthread watchdog_thread_;  // last
 };
 
 }  // namespace exproto::host

@@ -2,6 +2,7 @@
 // so that a later backend (own sockets + MQTT) can implement the same interface.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,7 +21,15 @@ struct UpstreamCall {
   struct ClientInfo {
     std::string proto_name, proto_ver, clientid, username, mountpoint;
   } clientinfo;        // Authenticate
+  // When the codec made the call: its deadline counts from here, not from when it is sent, so a
+  // call queued behind a stalled one cannot wait timeout × queue length.
+  std::chrono::steady_clock::time_point queued_at{};
 };
+
+// Bytes a queued call holds (what the memory limits count).
+inline std::size_t upstream_call_bytes(const UpstreamCall& c) {
+  return c.data.size() + c.topic.size() + c.clientinfo.clientid.size() + c.clientinfo.username.size();
+}
 
 struct UpstreamResult {
   int32_t code = EXPROTO_RESULT_SUCCESS;  // EXPROTO_RESULT_*

@@ -34,12 +34,15 @@ Stack::Stack(StackSpec spec) : spec_(std::move(spec)) {
   o.service = spec_.service;
   o.log_level = spdlog::level::warn;
   if (spec_.tweak_gateway) spec_.tweak_gateway(o);
+  gw_options_ = o;
   auto gw = devgw::Gateway::start(std::move(o));
   REQUIRE_MESSAGE(gw.has_value(), (gw ? "" : gw.error()));
   gw_ = std::move(*gw);
+  for (std::size_t i = 0; i < gw_options_.listeners.size(); ++i) gw_options_.listeners[i].port = gw_->listener_port(i);
+  gw_options_.adapter_bind = gw_->adapter_address();
 
   config_.handler.bind = "127.0.0.1:" + std::to_string(handler_port);
-  config_.adapter.address = gw_->adapter_address();
+  config_.adapter.addresses = {gw_->adapter_address()};
   config_.plugins.dir = EXPROTO_PLUGINS_DIR;
   config_.log.level = "warn";
   for (const auto& r : spec_.routes) {
@@ -61,8 +64,26 @@ void Stack::start_host() {
   host_ = std::move(*app);
 }
 
+void Stack::kill_gateway() { gw_->crash(); }
+
+void Stack::restart_gateway() {
+  gw_.reset();
+  // The old ports may take a moment to be free again (the host is reconnecting to the adapter one).
+  std::string last_error;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto gw = devgw::Gateway::start(gw_options_);
+    if (gw) {
+      gw_ = std::move(*gw);
+      return;
+    }
+    last_error = gw.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("the gateway did not come back on its ports: " << last_error);
+}
+
 Stack::~Stack() {
-  gw_->stop();
+  if (gw_) gw_->stop();
   host_.reset();
   gw_.reset();
 }

@@ -43,9 +43,15 @@ class Stack {
 
   void stop_host() { host_.reset(); }
   void start_host();  // on the same handler port as before
+  // EMQX killed (kill -9): device sockets drop, no OnSocketClosed is ever sent, the
+  // ConnectionAdapter port goes away.
+  void kill_gateway();
+  // EMQX back on the same ports (listeners, ConnectionAdapter, handler address) with new conn ids.
+  void restart_gateway();
 
  private:
   StackSpec spec_;
+  exproto::devgw::Options gw_options_;  // with the ports the first gateway bound
   exproto::host::Config config_;
   std::unique_ptr<exproto::devgw::Gateway> gw_;
   std::unique_ptr<exproto::host::App> host_;

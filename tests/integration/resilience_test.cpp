@@ -75,7 +75,7 @@ TEST_CASE("resilience: many devices at once, each one's publishes in order") {
 
 TEST_CASE("resilience: EMQX's adapter unreachable fails calls with a clear code, not a hang") {
   Stack s({.tweak_host = [](exproto::host::Config& c) {
-    c.adapter.address = "127.0.0.1:" + std::to_string(free_port());
+    c.adapter.addresses = {"127.0.0.1:" + std::to_string(free_port())};
     c.adapter.timeout_ms = 2000;
   }});
   TcpClient dev(s.device_port());

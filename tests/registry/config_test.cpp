@@ -42,7 +42,7 @@ TEST_CASE("config: a full document fills every field") {
   REQUIRE(c.has_value());
   CHECK(c->handler.bind == "0.0.0.0:9001");
   CHECK(c->handler.max_receive_bytes == 4096);
-  CHECK(c->adapter.address == "[::1]:9100");
+  CHECK(c->adapter.addresses == std::vector<std::string>{"[::1]:9100"});
   CHECK(c->adapter.timeout_ms == 500);
   CHECK(c->adapter.channels == 4);
   CHECK(c->plugins.dir == "build/plugins");
@@ -68,7 +68,7 @@ TEST_CASE("config: absent sections keep the defaults of config.h") {
   REQUIRE(c.has_value());
   const Config defaults;
   CHECK(c->handler.bind == defaults.handler.bind);
-  CHECK(c->adapter.address == defaults.adapter.address);
+  CHECK(c->adapter.addresses == defaults.adapter.addresses);
   CHECK(c->adapter.timeout_ms == defaults.adapter.timeout_ms);
   CHECK(c->plugins.dir == defaults.plugins.dir);
   CHECK(c->plugins.work_dir.empty());
@@ -204,4 +204,47 @@ TEST_CASE("config: hot reload settings (route policy, plugins watch, admin endpo
         "admin.bind: expected a loopback address (127.x.x.x, localhost or [::1]), got \"0.0.0.0:9002\"");
   CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])", R"("plugins":{"watch":1})")) ==
         "plugins.watch: expected true or false, got 1");
+}
+
+TEST_CASE("config: reliability settings (adapter failover and outage policy, byte limits, probes, watchdog, shutdown)") {
+  const std::string routes = R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])";
+  auto c = parse_config(doc(routes, R"("adapter":{"addresses":["10.0.0.1:9100","10.0.0.2:9100"],
+      "reconnect_min_ms":50,"reconnect_max_ms":1000,"when_unavailable":"hold","hold_ms":3000},
+      "sessions":{"max_queued_bytes":65536,"max_total_queued_bytes":1048576,"probe_idle_s":30,"probe_rate":100,
+                  "hook_timeout_ms":200,"max_extra_workers":2},
+      "shutdown":{"grace_ms":1500})"));
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error()));
+  CHECK(c->adapter.addresses == std::vector<std::string>{"10.0.0.1:9100", "10.0.0.2:9100"});
+  CHECK(c->adapter.reconnect_min_ms == 50);
+  CHECK(c->adapter.reconnect_max_ms == 1000);
+  CHECK(c->adapter.when_unavailable == WhenUnavailable::hold);
+  CHECK(c->adapter.hold_ms == 3000);
+  CHECK(c->sessions.max_queued_bytes == 65536);
+  CHECK(c->sessions.max_total_queued_bytes == 1048576);
+  CHECK(c->sessions.probe_idle_s == 30);
+  CHECK(c->sessions.probe_rate == 100);
+  CHECK(c->sessions.hook_timeout_ms == 200);
+  CHECK(c->sessions.max_extra_workers == 2);
+  CHECK(c->shutdown.grace_ms == 1500);
+
+  const Config defaults;
+  CHECK(defaults.adapter.reconnect_max_ms <= 5000);  // seconds, not gRPC's two minutes
+  CHECK(defaults.adapter.when_unavailable == WhenUnavailable::fail);
+
+  CHECK(error_of(doc(routes, R"("adapter":{"address":"a:1","addresses":["b:1"]})")) ==
+        "adapter.addresses: give either address or addresses, not both");
+  CHECK(error_of(doc(routes, R"("adapter":{"addresses":[]})")) ==
+        R"(adapter.addresses: expected an array of 1..16 "host:port" strings, got [])");
+  CHECK(error_of(doc(routes, R"("adapter":{"addresses":["a:1","x"]})")) ==
+        R"(adapter.addresses[1]: expected "host:port", got "x")");
+  CHECK(error_of(doc(routes, R"("adapter":{"addresses":["a:1","a:1"]})")) == "adapter.addresses[1]: listed twice");
+  CHECK(error_of(doc(routes, R"("adapter":{"reconnect_min_ms":500,"reconnect_max_ms":100})")) ==
+        "adapter.reconnect_max_ms: must be at least reconnect_min_ms (500)");
+  CHECK(error_of(doc(routes, R"("adapter":{"when_unavailable":"queue"})")) ==
+        R"(adapter.when_unavailable: expected one of fail|hold, got "queue")");
+  CHECK(error_of(doc(routes, R"("sessions":{"max_queued_bytes":4096,"max_total_queued_bytes":2048})")) ==
+        "sessions.max_total_queued_bytes: must be 0 or at least max_queued_bytes (4096)");
+  CHECK(error_of(doc(routes, R"("sessions":{"hook_timeout_ms":1})")) ==
+        "sessions.hook_timeout_ms: expected an integer in 10..3600000, got 1");
+  CHECK(error_of(doc(routes, R"("shutdown":{"grace":1})")) == "shutdown.grace: unknown key");
 }

@@ -77,14 +77,18 @@ TEST_CASE("streaming: held events whose OnSocketCreated never comes expire and c
   CHECK(h.dispatcher->held_count() == 0);
 }
 
-TEST_CASE("streaming: past max_held_events the unknown-conn policy applies") {
+TEST_CASE("streaming: past max_held_events the conn held longest gives way and gets the unknown-conn policy") {
   SessionsConfig limits;
   limits.max_held_events = 1;
   Harness h(limits);
   h.bytes("s1", "one", Origin::streaming);
   h.bytes("s2", "two", Origin::streaming);
-  REQUIRE(closed_by_host(h.upstream, "s2"));
+  REQUIRE(closed_by_host(h.upstream, "s1"));
   CHECK(h.dispatcher->held_count() == 1);
+  CHECK(h.metrics.held_events_evicted.get() == 1);
+  h.create("s2", 1000, Origin::streaming);
+  REQUIRE(wait_until([&] { return h.upstream.sends("s2").size() == 2; }));
+  CHECK(h.upstream.sends("s2") == std::vector<std::string>{"open 1000", "two"});
 }
 
 TEST_CASE("OnSocketClosed ends the session and the codec sees no more events") {

@@ -3,13 +3,17 @@
 //   bytes "fail"              → hook fails (status 1000)   bytes "throw"       → throws
 //   bytes "close"             → asks the host to close     bytes "pub <topic>" → publish
 //   bytes "auth <clientid>"   → authenticate               other bytes         → Send(bytes)
+//   bytes "sleep <ms>"        → the hook sleeps, then Send("slept")
+//   bytes "bigpub <n>"        → publish of an n-byte payload
 //   result (of anything but Send) → Send("result <kind> <code>"), timer → Send("timer <tag>"),
 //   messages → Send("msg <topic> <payload>") each, keepalive timeout → Send("keepalive"),
 //   open → Send("open <peer port>").
 #include <exproto/codec.hpp>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -28,6 +32,11 @@ class EchoSession : public exproto::Session {
     } else if (s.rfind("cancel ", 0) == 0) {
       const bool ok = host().timer_cancel(std::stoull(s.substr(7)));
       host().send(ok ? "cancelled" : "not-cancelled");
+    } else if (s.rfind("sleep ", 0) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoull(s.substr(6))));
+      host().send("slept");
+    } else if (s.rfind("bigpub ", 0) == 0) {
+      host().publish("t/big", 0, std::string(std::stoull(s.substr(7)), 'x'));
     } else if (s == "fail") {
       return 1000;
     } else if (s == "throw") {

@@ -66,7 +66,8 @@ std::vector<std::string> FakeUpstream::sends(const std::string& conn) const {
 
 Harness::Harness(SessionsConfig limits, std::size_t workers) {
   timers = std::make_unique<TimerService>();
-  pool = std::make_unique<WorkerPool>(workers);
+  pool = std::make_unique<WorkerPool>(
+      workers, WorkerPool::Watchdog{std::chrono::milliseconds(limits.hook_timeout_ms), limits.max_extra_workers, &metrics});
   auto lib = CodecLibrary::load(UNIT_ECHO_CODEC, {}, host_api_table());
   REQUIRE_MESSAGE(lib.has_value(), (lib ? "" : lib.error()));
   library = *lib;
@@ -75,6 +76,8 @@ Harness::Harness(SessionsConfig limits, std::size_t workers) {
   RouteTable routes;
   routes.add(ListenerKey{7993, SockType::tcp}, *instance);
   SessionEnv env{*pool, *timers, upstream, metrics, limits, host_api_table(), {}};
+  env.budget = std::make_shared<MemoryBudget>(limits.max_total_queued_bytes, &metrics.queued_bytes);
+  env.log_limits = std::make_shared<LogLimiter>(&metrics.log_lines_suppressed);
   dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
 }
 
