@@ -43,7 +43,7 @@ TEST_CASE("adapter delay: each answer comes after the delay, in arrival order, a
   CHECK(dev.read_line() == "quick");
 }
 
-TEST_CASE("adapter stall: calls are held until resumed; a call given up meanwhile is not carried out") {
+TEST_CASE("adapter stall: calls are held until resumed, and a call given up meanwhile is not carried out") {
   Rig rig;
   TcpDevice dev(rig.gw->listener_port(0));
   const auto conn = rig.conn_of(dev.local_port());

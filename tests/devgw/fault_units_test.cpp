@@ -76,7 +76,7 @@ TEST_CASE("pacer: immediate without knobs, delayed in order, a shorter delay nev
   CHECK(abandoned == 0);
 }
 
-TEST_CASE("pacer: a stall holds everything until lifted; close abandons what is held and what comes") {
+TEST_CASE("pacer: a stall holds everything until lifted, close abandons what is held and what comes") {
   boost::asio::io_context io;
   AdapterPacer pacer(io, 0ms);
   std::vector<int> ran;

@@ -92,7 +92,7 @@ TEST_CASE("unary: subscriptions receive broker messages as OnReceivedMessages") 
   CHECK(std::find(payloads.begin(), payloads.end(), "y") == payloads.end());
 }
 
-TEST_CASE("unary: Close ends the conn with {shutdown,normal}; later calls find no process") {
+TEST_CASE("unary: Close ends the conn with {shutdown,normal} and later calls find no process") {
   Rig rig;
   TcpDevice dev(rig.gw->listener_port(0));
   const auto conn = rig.conn_of(dev.local_port());
