@@ -86,6 +86,7 @@ AdapterClient::AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::
     }
     addresses_.push_back(std::move(a));
   }
+  metrics_.adapter_ready.set(1);
   monitor_ = std::jthread([this](std::stop_token stop) { monitor(stop); });
 }
 
@@ -112,7 +113,7 @@ std::vector<AdapterClient::AddressStatus> AdapterClient::status() const {
 void AdapterClient::monitor(std::stop_token stop) {
   std::mutex m;
   std::condition_variable_any cv;
-  bool was_ready = false;
+  bool was_ready = true;  // optimistic until every address was seen unreachable
   bool outage = false;  // EMQX was seen unreachable (as opposed to not connected yet)
   auto outage_start = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
@@ -146,12 +147,10 @@ void AdapterClient::monitor(std::stop_token stop) {
                      state_name(seen), config_.reconnect_min_ms, config_.reconnect_max_ms);
       }
     }
-    bool ready = false;
     bool all_down = true;
-    for (const auto& a : addresses_) {
-      ready = ready || a->reach == Address::Reach::reachable;
-      all_down = all_down && a->reach == Address::Reach::unreachable;
-    }
+    for (const auto& a : addresses_) all_down = all_down && a->reach == Address::Reach::unreachable;
+    // Not connected yet is not an outage: the first calls find out, and health must not flap at start.
+    const bool ready = !all_down;
     if (all_down && !outage) {
       outage = true;
       outage_start = std::chrono::steady_clock::now();
@@ -295,6 +294,9 @@ void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(Up
   }
   auto p = std::make_shared<Pending>();
   p->ctx.set_deadline(std::chrono::system_clock::now() + left);
+  // Not connected yet (start-up): wait for the connection instead of failing inside gRPC's first
+  // reconnect backoff while EMQX is in fact up. Known reachable: fail fast, the monitor decides.
+  if (address.reach.load(std::memory_order_relaxed) == Address::Reach::unknown) p->ctx.set_wait_for_ready(true);
   const std::size_t idx =
       address.channels.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % address.channels.size();
   auto* api = address.channels[idx].stub->async();

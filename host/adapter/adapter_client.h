@@ -40,7 +40,7 @@ class AdapterClient final : public Upstream {
   // true when EMQX came back after an outage (sessions it forgot meanwhile must be swept).
   // Replacing it (e.g. with nullptr) waits for a call in progress.
   void on_readiness(std::function<void(bool ready, bool recovered)> fn);
-  // At least one address is reachable.
+  // Not every address is known to be unreachable (true at start, before the first connection).
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
 
   struct AddressStatus {
@@ -75,7 +75,7 @@ class AdapterClient final : public Upstream {
   Metrics& metrics_;
   std::vector<std::unique_ptr<Address>> addresses_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> ready_{false};
+  std::atomic<bool> ready_{true};
   std::mutex readiness_mu_;
   std::function<void(bool, bool)> on_readiness_;
   std::mutex mu_;

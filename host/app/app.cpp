@@ -238,6 +238,11 @@ Metrics& App::metrics() { return parts_->metrics; }
 const Dispatcher& App::dispatcher() const { return *parts_->dispatcher; }
 Reloader& App::reloader() { return *parts_->reloader; }
 int App::admin_port() const { return parts_->admin_port; }
+std::vector<std::pair<std::string, std::string>> App::adapter_status() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& a : parts_->adapter->status()) out.emplace_back(a.address, a.state);
+  return out;
+}
 std::expected<std::string, std::string> App::apply_routes(const std::vector<Route>& routes) {
   return parts_->reloader->apply_routes(routes);
 }

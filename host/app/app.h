@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "host/config/config.h"
 #include "host/metrics/metrics.h"
@@ -32,6 +34,8 @@ class App {
   const Dispatcher& dispatcher() const;
   Reloader& reloader();  // hot reload: reload, rollback, status
   int admin_port() const;  // 0 when admin.bind is not set
+  // Each ConnectionAdapter address as the host sees it: "reachable" | "unreachable" | "unknown".
+  std::vector<std::pair<std::string, std::string>> adapter_status() const;
   // SIGHUP: the routes of a re-read config apply to new connections (see Reloader::apply_routes).
   std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
 

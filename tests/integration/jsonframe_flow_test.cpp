@@ -124,7 +124,7 @@ TEST_CASE("jsonframe: publish and subscribe denied by authorization answer code 
   CHECK(s.gw().snapshot().publishes.empty());
 }
 
-TEST_CASE("jsonframe: keepalive from clientinfo; silence ends in keepalive_timeout") {
+TEST_CASE("jsonframe: keepalive from clientinfo, silence ends in keepalive_timeout") {
   Stack s({.tweak_gateway = [](devgw::Options& o) { o.keepalive_check_interval = 200ms; }});
   TcpClient dev(s.device_port());
   connect_ok(dev, "dev-ka", 1);

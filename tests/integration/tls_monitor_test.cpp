@@ -62,7 +62,7 @@ TEST_CASE("tls monitor: a garbage certificate rotated in is counted once, until 
   CHECK(wait_until([&] { return problems.get() == 2; }, 10s));
 }
 
-TEST_CASE("tls monitor: a key of another certificate is a problem; a half-way rotation is not") {
+TEST_CASE("tls monitor: a key of another certificate is a problem, a half-way rotation is not") {
   TestPki pki;
   const auto [cert, key] = live_copy(pki, pki.server_cert(), pki.server_key());
   Stack s(tls_stack(pki, cert, key));

@@ -157,7 +157,7 @@ TEST_CASE("jt808: frames pipelined behind the auth frame wait for EMQX's answer"
   CHECK(t.publishes().size() == 1);
 }
 
-TEST_CASE("jt808: heartbeat is answered and not published; time query answered with 0x8004") {
+TEST_CASE("jt808: heartbeat is answered and not published, time query answered with 0x8004") {
   Rig t;
   t.login13();
   REQUIRE(t.in(vec::location13) == kOk);
@@ -421,7 +421,7 @@ TEST_CASE("jt808: a downlink body over 1023 bytes is split into packages, each a
   CHECK(t.s.active_timers().empty());
 }
 
-TEST_CASE("jt808: unknown ids are published as unknown_id without a reply; 0x0900 is answered") {
+TEST_CASE("jt808: unknown ids are published as unknown_id without a reply, 0x0900 is answered") {
   Rig t;
   t.login13();
   const auto vendor = jt808::frame_bytes(jt808::serialize_message(
@@ -446,7 +446,7 @@ TEST_CASE("jt808: repeated authentication of the same phone is confirmed without
   CHECK(sent[0].body["result"] == 0);
 }
 
-TEST_CASE("jt808: authentication must come from the registered phone; the code is checked when configured") {
+TEST_CASE("jt808: authentication must come from the registered phone, the code is checked when configured") {
   {
     Rig t;
     REQUIRE(t.in(vec::register13) == kOk);
@@ -536,7 +536,7 @@ TEST_CASE("jt808: without host timers downlinks and packages are not kept") {
   CHECK(t.s.active_timers().size() == 1);
 }
 
-TEST_CASE("jt808: 0x0702 answers a pending 0x8702, otherwise gets 0x8001; 0x0805 answers 0x8801 by seq") {
+TEST_CASE("jt808: 0x0702 answers a pending 0x8702, otherwise gets 0x8001, 0x0805 answers 0x8801 by seq") {
   Rig t;
   t.login13();
   const auto frame = [](std::uint16_t id, std::uint16_t sn, std::string_view body_hex) {

@@ -107,7 +107,7 @@ TEST_CASE("loader: an ABI 1.0 descriptor loads without migration hooks, whatever
   CHECK(((*lib)->descriptor().on_session_import == nullptr));
 }
 
-TEST_CASE("loader: an archive dir keeps the loaded bytes; the private copy is named for unload checks") {
+TEST_CASE("loader: an archive dir keeps the loaded bytes, the private copy is named for unload checks") {
   ScratchDir work("loader-archive");
   auto lib = CodecLibrary::load(fixture("good"), work.path(), host_api(), work.path() / "archive");
   REQUIRE(lib.has_value());

@@ -76,7 +76,7 @@ TEST_CASE("SIGHUP routes: with drain sessions keep the old config until the dead
   CHECK(publish_qos(s, *dev, "past the deadline") == 1u);
 }
 
-TEST_CASE("SIGHUP routes: a listener moved to another codec drains; past the deadline its sessions close") {
+TEST_CASE("SIGHUP routes: a listener moved to another codec drains, past the deadline its sessions close") {
   PluginsDir dir;
   std::filesystem::copy_file(shipped_codec("line"), dir.path() / "line.so");
   itest::Stack s(counter_stack(dir, host::ReloadPolicy::migrate, 1500));

@@ -49,7 +49,7 @@ bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeo
 
 }  // namespace
 
-TEST_CASE("plugin watcher: writes coalesce into one report after the quiet time; other files are ignored") {
+TEST_CASE("plugin watcher: writes coalesce into one report after the quiet time, other files are ignored") {
   TempDir dir;
   Seen seen;
   auto w = PluginWatcher::start(dir.path, 150ms, [&](const std::filesystem::path& f) {

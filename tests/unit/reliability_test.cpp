@@ -26,7 +26,7 @@ void probe_all(Harness& h) {
 }
 }  // namespace
 
-TEST_CASE("a probe of a conn EMQX forgot ends its session; the codec never sees the probe") {
+TEST_CASE("a probe of a conn EMQX forgot ends its session, the codec never sees the probe") {
   Harness h;
   h.create("gone");
   h.create("alive", 1001);

@@ -24,7 +24,7 @@ TEST_CASE("events of one conn reach the codec in order, sessions in parallel") {
   CHECK(h.metrics.sessions_opened.get() == kConns);
 }
 
-TEST_CASE("one upstream call in flight per session; the next starts when the previous answered") {
+TEST_CASE("one upstream call in flight per session, the next starts when the previous answered") {
   Harness h;
   h.upstream.auto_answer = false;
   h.create("a");
@@ -55,7 +55,7 @@ TEST_CASE("results come back to the codec in call order, after Authenticate") {
   CHECK(calls[1].data == "dev1");
 }
 
-TEST_CASE("host timers fire into their session in order; a cancelled timer stays silent") {
+TEST_CASE("host timers fire into their session in order, a cancelled timer stays silent") {
   Harness h;
   h.create("a");
   h.bytes("a", "timer 30 7");
