@@ -44,6 +44,8 @@ struct AdapterClient::Address {
   std::atomic<Reach> reach{Reach::unknown};
   std::atomic<int64_t> since_ms{0};
   std::chrono::steady_clock::time_point down_since{};  // monitor thread only
+  bool dropped = false;  // monitor thread only: was reachable, lost its connection since
+  std::chrono::steady_clock::time_point last_kick{};  // under mu_: last backoff reset by a call
 };
 
 // One call's gRPC objects; they must live until the callback ran.
@@ -117,6 +119,7 @@ void AdapterClient::monitor(std::stop_token stop) {
   bool outage = false;  // EMQX was seen unreachable (as opposed to not connected yet)
   auto outage_start = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
+    bool reconnected = false;  // a connection to EMQX dropped and came back: EMQX may have restarted
     for (auto& a : addresses_) {
       bool any_ready = false;
       bool all_failed = true;
@@ -130,6 +133,17 @@ void AdapterClient::monitor(std::stop_token stop) {
       auto now = before;
       if (any_ready) now = Address::Reach::reachable;
       else if (all_failed) now = Address::Reach::unreachable;
+      // A node restarted faster than it could be seen unreachable still dropped the connection.
+      if (before == Address::Reach::reachable && !any_ready) a->dropped = true;
+      // Back after a drop or an outage of this node: the conns it owned may be gone with it,
+      // even when the cluster as a whole stayed reachable.
+      if (any_ready && (a->dropped || before == Address::Reach::unreachable)) {
+        if (before == Address::Reach::reachable) {
+          spdlog::info("ConnectionAdapter {}: the connection dropped and is back; re-checking sessions", a->address);
+        }
+        a->dropped = false;
+        reconnected = true;
+      }
       if (now == before) continue;
       a->reach = now;
       a->since_ms = unix_ms();
@@ -159,10 +173,10 @@ void AdapterClient::monitor(std::stop_token stop) {
                         ? "fail at once with HOST_UNAVAILABLE"
                         : fmt::format("wait up to {} ms", config_.hold_ms));
     }
-    if (ready != was_ready || (ready && outage)) {
-      const bool recovered = ready && outage;
-      if (recovered) {
-        metrics_.adapter_recoveries.inc();
+    if (ready != was_ready || (ready && outage) || reconnected) {
+      const bool recovered = (ready && outage) || reconnected;
+      if (recovered) metrics_.adapter_recoveries.inc();
+      if (ready && outage) {
         spdlog::info("EMQX reachable again after {:.1f} s",
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - outage_start).count());
         outage = false;
@@ -268,6 +282,8 @@ void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> don
   }
   if (c.queued_at == std::chrono::steady_clock::time_point{}) c.queued_at = std::chrono::steady_clock::now();
   Address* address = pick();
+  bool connecting = false;
+  if (address == nullptr) address = probe_now(connecting);
   if (address == nullptr) {
     if (config_.when_unavailable == WhenUnavailable::fail) {
       metrics_.adapter_calls_failed_fast.inc();
@@ -278,10 +294,37 @@ void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> don
     held_.push_back(Held{std::move(c), std::move(done)});
     return;
   }
-  send(*address, std::move(c), std::move(done));
+  send(*address, std::move(c), std::move(done), connecting);
 }
 
-void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done) {
+AdapterClient::Address* AdapterClient::probe_now(bool& connecting) {
+  // A call while every node is marked unreachable: EMQX may be back already (its devices are
+  // talking to us), and the monitor only looks every 200 ms and gRPC may sit in its backoff. So
+  // look now, and cut the backoff short (at most every 100 ms) so a connection attempt starts.
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& a : addresses_) {
+    for (auto& ch : a->channels) {
+      auto state = ch.channel->GetState(false);
+      if (state == GRPC_CHANNEL_READY) return a.get();
+      if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_IDLE) {
+        std::lock_guard lk(mu_);
+        if (now - a->last_kick >= std::chrono::milliseconds(100)) {
+          a->last_kick = now;
+          grpc::experimental::ChannelResetConnectionBackoff(ch.channel.get());
+          state = ch.channel->GetState(true);
+        }
+      }
+      if (state == GRPC_CHANNEL_CONNECTING) {
+        connecting = true;
+        return a.get();
+      }
+    }
+  }
+  return nullptr;
+}
+
+void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done,
+                         bool connecting) {
   // The deadline counts from when the codec made the call: time spent queued behind a slow call
   // is part of it, so a stalled EMQX costs each session one timeout, not one per queued call.
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -293,10 +336,14 @@ void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(Up
     return;
   }
   auto p = std::make_shared<Pending>();
-  p->ctx.set_deadline(std::chrono::system_clock::now() + left);
-  // Not connected yet (start-up): wait for the connection instead of failing inside gRPC's first
-  // reconnect backoff while EMQX is in fact up. Known reachable: fail fast, the monitor decides.
-  if (address.reach.load(std::memory_order_relaxed) == Address::Reach::unknown) p->ctx.set_wait_for_ready(true);
+  // Not connected yet (start-up), or a connection attempt to a node marked unreachable is under
+  // way: wait for the connection instead of failing inside gRPC's reconnect backoff while EMQX may
+  // in fact be up; after an outage the wait is short, so the call still fails fast if it is not.
+  const bool unknown = address.reach.load(std::memory_order_relaxed) == Address::Reach::unknown;
+  auto deadline = left;
+  if (connecting) deadline = std::min(left, std::chrono::milliseconds(1000));
+  p->ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+  if (unknown || connecting) p->ctx.set_wait_for_ready(true);
   const std::size_t idx =
       address.channels.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % address.channels.size();
   auto* api = address.channels[idx].stub->async();

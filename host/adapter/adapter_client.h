@@ -65,7 +65,9 @@ class AdapterClient final : public Upstream {
     std::function<void(UpstreamResult)> done;
   };
   Address* pick();
-  void send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done);
+  // No node marked reachable: one that is READY or connecting right now, if any.
+  Address* probe_now(bool& connecting);
+  void send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done, bool connecting = false);
   void monitor(std::stop_token stop);
   void flush_held(bool reachable);
   void track(const std::shared_ptr<Pending>& p);
