@@ -51,6 +51,8 @@ struct AdapterClient::Address {
 // One call's gRPC objects; they must live until the callback ran.
 struct AdapterClient::Pending {
   grpc::ClientContext ctx;
+  const Address* address = nullptr;
+  bool waits_for_ready = false;  // set before the call starts, read under mu_
   pb::CodeResponse resp;
   pb::SendBytesRequest send;
   pb::CloseSocketRequest close;
@@ -157,6 +159,10 @@ void AdapterClient::monitor(std::stop_token stop) {
         }
       } else {
         a->down_since = std::chrono::steady_clock::now();
+        // Calls waiting for this node to connect were never sent: fail them now, not at their deadline.
+        std::lock_guard lk(mu_);
+        for (auto& w : pending_)
+          if (auto p = w.lock(); p && p->waits_for_ready && p->address == a.get()) p->ctx.TryCancel();
         spdlog::warn("ConnectionAdapter {} is unreachable (channel {}); reconnecting every {}..{} ms", a->address,
                      state_name(seen), config_.reconnect_min_ms, config_.reconnect_max_ms);
       }
@@ -343,7 +349,11 @@ void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(Up
   auto deadline = left;
   if (connecting) deadline = std::min(left, std::chrono::milliseconds(1000));
   p->ctx.set_deadline(std::chrono::system_clock::now() + deadline);
-  if (unknown || connecting) p->ctx.set_wait_for_ready(true);
+  p->address = &address;
+  if (unknown || connecting) {
+    p->ctx.set_wait_for_ready(true);
+    p->waits_for_ready = true;
+  }
   const std::size_t idx =
       address.channels.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % address.channels.size();
   auto* api = address.channels[idx].stub->async();

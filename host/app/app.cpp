@@ -169,6 +169,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   SessionEnv env{*p->pool, *p->timers, *p->adapter, p->metrics, config.sessions, api, {}};
   env.budget = std::make_shared<MemoryBudget>(config.sessions.max_total_queued_bytes, &p->metrics.queued_bytes);
   env.log_limits = p->log_limits;
+  env.inline_policy = std::make_shared<InlinePolicy>(config.sessions.inline_hooks);
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
   p->reconciler = std::make_unique<Reconciler>(*p->dispatcher, config.sessions);
   p->unary = std::make_unique<UnaryService>(*p->dispatcher);

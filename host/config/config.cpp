@@ -178,6 +178,7 @@ void read_sessions(Fields& f, SessionsConfig& out) {
   f.number("probe_idle_s", out.probe_idle_s, 0, 86400 * 7);
   f.number("probe_rate", out.probe_rate, 1, 1'000'000);
   f.number("hook_timeout_ms", out.hook_timeout_ms, 10, 3'600'000);
+  f.flag("inline_hooks", out.inline_hooks);
   f.number("max_extra_workers", out.max_extra_workers, 0, 1024);
 }
 

@@ -124,6 +124,9 @@ struct SessionsConfig {
   // Watchdog: a hook running longer than this is reported, its worker replaced (at most
   // max_extra_workers at once), and its session closed when the hook returns.
   uint32_t hook_timeout_ms = 5000;
+  // Run a hook on the thread its event arrived on (gRPC callback, adapter completion) when the
+  // session has nothing queued or running, instead of waking a pool thread. Off: always the pool.
+  bool inline_hooks = true;
   uint32_t max_extra_workers = 4;
 };
 

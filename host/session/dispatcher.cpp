@@ -166,7 +166,7 @@ void Dispatcher::created(Origin /*origin*/, std::string conn, ConnMeta meta, Ack
 void Dispatcher::event(Origin origin, std::string conn, Event ev, Ack ack) {
   env_.metrics.events_received.inc();
   if (auto s = find(conn)) {
-    s->push(std::move(ev), std::move(ack));
+    s->push(std::move(ev), std::move(ack), Session::Dispatch::inline_if_idle);
     return;
   }
   std::vector<GivenUp> given_up;

@@ -40,7 +40,7 @@ std::shared_ptr<Session> Session::create(const SessionEnv& env, std::string conn
   std::weak_ptr<Session> weak = s;
   s->calls_ = std::make_shared<CallSequencer>(
       env.upstream, env.budget, [weak](uint64_t id, int32_t kind, const UpstreamResult& r) {
-        if (auto self = weak.lock()) self->push(event::CallDone{id, kind, r.code, r.message});
+        if (auto self = weak.lock()) self->push(event::CallDone{id, kind, r.code, r.message}, {}, Dispatch::inline_if_idle);
       });
   return s;
 }
@@ -57,7 +57,7 @@ Session::~Session() {
   if (state_ != nullptr) codec_->hooks().on_session_close(state_, view(std::string("host:shutdown")));
 }
 
-void Session::push(Event ev, Ack ack) {
+void Session::push(Event ev, Ack ack, Dispatch how) {
   if (from_emqx(ev)) last_alive_ms_.store(steady_ms(), std::memory_order_relaxed);
   const std::size_t bytes = event_payload_bytes(ev);
   std::unique_lock lk(mu_);
@@ -86,12 +86,19 @@ void Session::push(Event ev, Ack ack) {
       deferred_acks_.push_back(std::move(ack));
     }
   }
+  bool run_here = false;
   if (!scheduled_) {
     scheduled_ = true;
-    env_.pool.post([self = shared_from_this()] { self->run(); });
+    run_here = how == Dispatch::inline_if_idle && env_.inline_policy->allows(codec_->library().name());
+    if (!run_here) env_.pool.post([self = shared_from_this()] { self->run(); });
   }
   lk.unlock();
-  // `ack` (if not deferred) answers here, outside the lock.
+  // `ack` (if not deferred) answers first: EMQX may send the next event while this one runs.
+  ack = Ack{};
+  if (run_here) {
+    auto self = shared_from_this();  // the run may finish the session
+    run();
+  }
 }
 
 bool Session::calls_over_limits_locked() const {
@@ -161,8 +168,9 @@ namespace {
 // the pool's watchdog; notes in `overran` whether the watchdog saw the hook past its limit.
 class HookScope {
  public:
-  HookScope(std::atomic<std::thread::id>& slot, bool& overran, const std::string& codec, const std::string& conn)
-      : slot_(slot), overran_(overran), timer_(codec, conn) {
+  HookScope(std::atomic<std::thread::id>& slot, bool& overran, WorkerPool& pool, const std::string& codec,
+            const std::string& conn)
+      : slot_(slot), overran_(overran), timer_(pool, codec, conn) {
     slot_.store(std::this_thread::get_id());
   }
   ~HookScope() {
@@ -214,7 +222,7 @@ void Session::process(Event& ev) {
     return;
   }
   const auto& hooks = codec_->hooks();
-  HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+  HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
   std::visit(
       [&](auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -244,7 +252,13 @@ void Session::process(Event& ev) {
 }
 
 void Session::close_if_hook_overran() {
-  if (!std::exchange(hook_overran_, false) || phase_ != Phase::open) return;
+  if (!std::exchange(hook_overran_, false)) return;
+  // A codec that blocked once may block again: never on the transport's threads.
+  if (env_.inline_policy->demote(codec_->library().name())) {
+    spdlog::warn("codec '{}' overran sessions.hook_timeout_ms: its hooks run on the worker pool from now on",
+                 codec_->library().name());
+  }
+  if (phase_ != Phase::open) return;
   spdlog::error("conn {}: codec '{}' hook returned after running past sessions.hook_timeout_ms ({} ms); closing "
                 "that connection",
                 conn_, codec_->library().name(), env_.limits.hook_timeout_ms);
@@ -276,7 +290,7 @@ void Session::on_opened(event::Opened& e) {
   exproto_type_session_codec_ptr state = nullptr;
   exproto_type_status st;
   {
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     st = codec_->hooks().on_session_open(codec_->handle(), this, view(conn_), &info, &state);
   }
   if (st != EXPROTO_STATUS_OK || state == nullptr) {
@@ -305,7 +319,7 @@ bool Session::check_status(exproto_type_status st, const char* hook) {
 void Session::close_from_host(const std::string& why) {
   cancel_all_timers();
   if (state_ != nullptr) {
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     codec_->hooks().on_session_close(state_, view("host:" + why));
     state_ = nullptr;
   }
@@ -325,7 +339,7 @@ void Session::close_from_host(const std::string& why) {
 void Session::on_closed(const std::string& reason) {
   cancel_all_timers();
   if (state_ != nullptr) {
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     codec_->hooks().on_session_close(state_, view(reason));
     state_ = nullptr;
   }
@@ -362,7 +376,7 @@ void Session::on_call_done(event::CallDone& e) {
   if (phase_ == Phase::open) {
     const exproto_type_call_result r{sizeof(exproto_type_call_result), e.request_id, e.kind, e.code,
                                      view(e.message)};
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     if (!check_status(codec_->hooks().on_session_result(state_, &r), "on_session_result")) return;
   }
   if (e.code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE && phase_ != Phase::finished) {
@@ -401,7 +415,7 @@ std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<Codec
   const exproto_type_state_writer writer{sizeof(exproto_type_state_writer), &sink, &StateSink::write};
   exproto_type_status st;
   {
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     st = from.on_session_export(state_, &writer);
   }
   if (st != EXPROTO_STATUS_OK) return std::unexpected(fmt::format("on_session_export status {}", st));
@@ -409,14 +423,14 @@ std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<Codec
   const exproto_type_bytes bytes{reinterpret_cast<const uint8_t*>(sink.bytes.data()), sink.bytes.size()};
   exproto_type_session_codec_ptr imported = nullptr;
   {
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     st = to.on_session_import(target->handle(), this, view(conn_), &info, bytes, &imported);
   }
   if (st != EXPROTO_STATUS_OK || imported == nullptr) {
     return std::unexpected(fmt::format("on_session_import status {}", st));
   }
   {
-    HookScope scope(hook_thread_, hook_overran_, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     from.on_session_close(state_, view(std::string("host:migrated")));
   }
   state_ = imported;

@@ -39,9 +39,13 @@ class Session : public std::enable_shared_from_this<Session> {
                                          std::shared_ptr<CodecInstance> codec);
   ~Session();
 
+  // Where an idle session runs the event: `post` hands it to the pool; `inline_if_idle` runs it
+  // on the calling thread when nothing of the session is queued or running (the transport's
+  // threads: no hop, no wake-up). Never inline under a lock or on a thread that must stay free.
+  enum class Dispatch { post, inline_if_idle };
   // Queues an event (any thread). `ack` is answered now, or later when the session is back under
   // its limits (back-pressure towards EMQX).
-  void push(Event ev, Ack ack = {});
+  void push(Event ev, Ack ack = {}, Dispatch how = Dispatch::post);
 
   // Reconciliation (any thread): asks EMQX whether the conn still exists, at most one probe at a
   // time; a conn EMQX forgot ends its session. Probes never reach the codec.

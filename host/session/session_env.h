@@ -10,6 +10,7 @@
 
 #include "host/config/config.h"
 #include "host/log/log_limiter.h"
+#include "host/session/inline_policy.h"
 #include "host/session/memory_budget.h"
 
 namespace exproto::host {
@@ -33,6 +34,8 @@ struct SessionEnv {
   std::shared_ptr<MemoryBudget> budget = std::make_shared<MemoryBudget>();
   // Lines every session may log at once during an outage are rate-limited per kind.
   std::shared_ptr<LogLimiter> log_limits = std::make_shared<LogLimiter>();
+  // Hooks run where their event arrived when the session is idle (sessions.inline_hooks).
+  std::shared_ptr<InlinePolicy> inline_policy = std::make_shared<InlinePolicy>();
 };
 
 }  // namespace exproto::host

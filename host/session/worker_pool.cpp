@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "host/metrics/metrics.h"
@@ -12,6 +13,7 @@ namespace exproto::host {
 // What the watchdog sees of one thread: whether it is inside a hook, since when, and for whom.
 struct HookSlot {
   std::mutex mu;
+  std::atomic<bool> claimed{false};  // inline slots only: in use by a thread now
   bool in_hook = false;
   bool overdue = false;
   std::chrono::steady_clock::time_point started{};
@@ -34,7 +36,9 @@ thread_local WorkerPool* t_pool = nullptr;
 WorkerPool::WorkerPool(std::size_t threads) : WorkerPool(threads, Watchdog{}) {}
 
 WorkerPool::WorkerPool(std::size_t threads, Watchdog watchdog)
-    : size_(threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads), watchdog_(watchdog) {
+    : size_(threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads),
+      watchdog_(watchdog),
+      inline_slots_(std::make_unique<HookSlot[]>(kInlineSlots)) {
   std::lock_guard lk(mu_);
   for (std::size_t i = 0; i < size_; ++i) start_worker();
   if (watchdog_.hook_timeout.count() > 0) {
@@ -123,6 +127,7 @@ void WorkerPool::watch(std::stop_token stop) {
     struct Overrun {
       std::string codec, conn;
       int64_t ms;
+      bool inline_thread;
     };
     std::vector<Overrun> found;
     bool added = false;
@@ -136,7 +141,20 @@ void WorkerPool::watch(std::stop_token stop) {
         w.slot.overdue = true;
         ++stuck_;
         found.push_back(Overrun{w.slot.codec ? *w.slot.codec : "?", w.slot.conn ? *w.slot.conn : "?",
-                                std::chrono::duration_cast<std::chrono::milliseconds>(now - w.slot.started).count()});
+                                std::chrono::duration_cast<std::chrono::milliseconds>(now - w.slot.started).count(),
+                                false});
+      }
+      // Hooks run inline on a transport thread: nothing of ours to replace, but the session must
+      // hear about it (it closes) and the line must be written.
+      for (std::size_t i = 0; i < kInlineSlots; ++i) {
+        HookSlot& slot = inline_slots_[i];
+        if (!slot.claimed.load(std::memory_order_acquire)) continue;
+        std::lock_guard slot_lock(slot.mu);
+        if (!slot.in_hook || slot.overdue || now - slot.started <= limit) continue;
+        slot.overdue = true;
+        found.push_back(Overrun{slot.codec ? *slot.codec : "?", slot.conn ? *slot.conn : "?",
+                                std::chrono::duration_cast<std::chrono::milliseconds>(now - slot.started).count(),
+                                true});
       }
       // Replace lost capacity, within the bound on extra threads.
       while (!stopping_ && alive_ - stuck_ < size_ && alive_ < size_ + watchdog_.max_extra) {
@@ -158,6 +176,13 @@ void WorkerPool::watch(std::stop_token stop) {
     if (watchdog_.metrics) watchdog_.metrics->pool_workers_stuck.set(static_cast<int64_t>(stuck));
     for (const auto& o : found) {
       if (watchdog_.metrics) watchdog_.metrics->hook_overruns.inc();
+      if (o.inline_thread) {
+        spdlog::error("codec '{}' hook for conn {} has run {} ms inline on a transport thread "
+                      "(sessions.hook_timeout_ms {}); its hooks run on the worker pool from now on, and the "
+                      "session is closed when the hook returns",
+                      o.codec, o.conn, o.ms, limit.count());
+        continue;
+      }
       spdlog::error("codec '{}' hook for conn {} has run {} ms (sessions.hook_timeout_ms {}); {} the session is "
                     "closed when the hook returns",
                     o.codec, o.conn, o.ms, limit.count(),
@@ -170,7 +195,18 @@ void WorkerPool::watch(std::stop_token stop) {
   }
 }
 
-WorkerPool::HookTimer::HookTimer(const std::string& codec, const std::string& conn) : slot_(t_slot) {
+WorkerPool::HookTimer::HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn)
+    : slot_(t_pool == &pool ? t_slot : nullptr) {
+  if (slot_ == nullptr && pool.watchdog_.hook_timeout.count() > 0) {
+    for (std::size_t i = 0; i < kInlineSlots; ++i) {
+      bool expected = false;
+      if (pool.inline_slots_[i].claimed.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+        slot_ = &pool.inline_slots_[i];
+        foreign_pool_ = &pool;
+        break;
+      }
+    }
+  }
   if (slot_ == nullptr) return;
   std::lock_guard lk(slot_->mu);
   slot_->in_hook = true;
@@ -194,6 +230,10 @@ WorkerPool::HookTimer::~HookTimer() {
     slot_->in_hook = false;
     overdue = std::exchange(slot_->overdue, false);
     slot_->codec = slot_->conn = nullptr;
+  }
+  if (foreign_pool_ != nullptr) {
+    slot_->claimed.store(false, std::memory_order_release);
+    return;  // no thread of ours was held
   }
   if (!overdue) return;
   WorkerPool& pool = *t_pool;

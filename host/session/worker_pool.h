@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,10 +49,12 @@ class WorkerPool {
   bool stop(std::chrono::steady_clock::time_point deadline);
 
   // Marks the current thread as inside a codec hook of `conn` (names for the watchdog's line;
-  // both must stay valid until the timer ends). A no-op on threads that are not the pool's.
+  // both must stay valid until the timer ends). On the pool's own threads an overrun gets a
+  // replacement worker; on other threads (a hook run inline where its event arrived) it is
+  // reported and seen by overran() only, while kInlineSlots such hooks run at once.
   class HookTimer {
    public:
-    HookTimer(const std::string& codec, const std::string& conn);
+    HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn);
     ~HookTimer();
     HookTimer(const HookTimer&) = delete;
     HookTimer& operator=(const HookTimer&) = delete;
@@ -60,7 +63,9 @@ class WorkerPool {
 
    private:
     HookSlot* slot_;
+    WorkerPool* foreign_pool_ = nullptr;  // set when slot_ is one of that pool's inline slots
   };
+  static constexpr std::size_t kInlineSlots = 64;
 
   struct Worker;
 
@@ -78,6 +83,7 @@ class WorkerPool {
   std::size_t alive_ = 0;   // threads that have not retired
   std::size_t stuck_ = 0;   // threads inside an overrunning hook
   std::list<Worker> workers_;  // stable addresses: each thread keeps a reference to its own
+  std::unique_ptr<HookSlot[]> inline_slots_;  // hooks running on threads that are not the pool's
   std::condition_variable done_cv_;
   std::jthread watchdog_thread_;  // last
 };

@@ -5,6 +5,8 @@
 //   bytes "auth <clientid>"   → authenticate               other bytes         → Send(bytes)
 //   bytes "sleep <ms>"        → the hook sleeps, then Send("slept")
 //   bytes "bigpub <n>"        → publish of an n-byte payload
+//   bytes "whoami"            → Send("thread <hash of the hook's thread id>")
+//   bytes "callpub"           → publish, then Send("after-call") in the same hook
 //   result (of anything but Send) → Send("result <kind> <code>"), timer → Send("timer <tag>"),
 //   messages → Send("msg <topic> <payload>") each, keepalive timeout → Send("keepalive"),
 //   open → Send("open <peer port>").
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <functional>
 #include <thread>
 
 namespace {
@@ -35,6 +38,11 @@ class EchoSession : public exproto::Session {
     } else if (s.rfind("sleep ", 0) == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoull(s.substr(6))));
       host().send("slept");
+    } else if (s == "whoami") {
+      host().send("thread " + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+    } else if (s == "callpub") {
+      host().publish("t/r", 0, "x");
+      host().send("after-call");
     } else if (s.rfind("bigpub ", 0) == 0) {
       host().publish("t/big", 0, std::string(std::stoull(s.substr(7)), 'x'));
     } else if (s == "fail") {

@@ -78,6 +78,7 @@ Harness::Harness(SessionsConfig limits, std::size_t workers) {
   SessionEnv env{*pool, *timers, upstream, metrics, limits, host_api_table(), {}};
   env.budget = std::make_shared<MemoryBudget>(limits.max_total_queued_bytes, &metrics.queued_bytes);
   env.log_limits = std::make_shared<LogLimiter>(&metrics.log_lines_suppressed);
+  env.inline_policy = std::make_shared<InlinePolicy>(limits.inline_hooks);
   dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
 }
 

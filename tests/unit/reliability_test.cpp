@@ -191,6 +191,7 @@ TEST_CASE("streaming: stale conns cannot fill the hold budget at the expense of 
 
 TEST_CASE("per-session queued bytes apply back-pressure") {
   SessionsConfig limits;
+  limits.inline_hooks = false;  // the pool is what is tested
   limits.max_queued_bytes = 4096;
   Harness h(limits, 1);
   h.create("a");
@@ -208,6 +209,7 @@ TEST_CASE("per-session queued bytes apply back-pressure") {
 
 TEST_CASE("past the host-wide byte budget an event is refused and only its conn is closed") {
   SessionsConfig limits;
+  limits.inline_hooks = false;  // the pool is what is tested
   limits.max_queued_bytes = 1 << 20;
   limits.max_total_queued_bytes = 1 << 20;
   Harness h(limits, 1);
@@ -244,6 +246,7 @@ TEST_CASE("a codec call over the session's byte limit is refused") {
 
 TEST_CASE("watchdog: a hook past hook_timeout_ms gets a replacement worker and its session is closed") {
   SessionsConfig limits;
+  limits.inline_hooks = false;  // the pool is what is tested
   limits.hook_timeout_ms = 100;
   limits.max_extra_workers = 2;
   Harness h(limits, 1);
@@ -267,6 +270,7 @@ TEST_CASE("watchdog: a hook past hook_timeout_ms gets a replacement worker and i
 
 TEST_CASE("watchdog: replacements are bounded by max_extra_workers") {
   SessionsConfig limits;
+  limits.inline_hooks = false;  // the pool is what is tested
   limits.hook_timeout_ms = 50;
   limits.max_extra_workers = 1;
   Harness h(limits, 1);
