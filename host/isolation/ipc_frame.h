@@ -22,8 +22,12 @@ namespace exproto::host::ipc {
 // default) per event; a session's exported state is bounded at 4 MiB.
 inline constexpr std::size_t kMaxFrame = 64u * 1024 * 1024;
 
+// A hook frame's first field after the op: the CPU of the host thread sending it, or this when
+// unknown.
+inline constexpr uint32_t kAnyCpu = 0xFFFFFFFFu;
+
 enum class Op : uint8_t {
-  // host -> child on a hook channel: one per codec hook
+  // host -> child on a hook channel: one per codec hook, each starting with u32 cpu
   open = 1,       // str conn, conninfo
   import_ = 2,    // str conn, conninfo, str state bytes
   close = 3,      // u64 session, str reason

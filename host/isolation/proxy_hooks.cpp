@@ -1,5 +1,7 @@
 #include "host/isolation/proxy_hooks.h"
 
+#include <sched.h>
+
 #include <memory>
 #include <string_view>
 
@@ -19,6 +21,15 @@ struct ProxySession {
   exproto_type_session_host_ptr session = nullptr;
   const HookEnv* env = nullptr;
 };
+
+// Every hook frame starts with the CPU the calling thread runs on: the child's thread follows it,
+// so that waking it, and being woken by it, stays on one CPU (see runner_hooks.cpp).
+FrameWriter hook_frame(Op op) {
+  FrameWriter f(op);
+  const int cpu = ::sched_getcpu();
+  f.u32(cpu < 0 ? ipc::kAnyCpu : static_cast<uint32_t>(cpu));
+  return f;
+}
 
 ProxySession& proxy(exproto_type_session_codec_ptr state) { return *static_cast<ProxySession*>(state); }
 std::string_view view(exproto_type_str s) { return s.len == 0 ? std::string_view{} : std::string_view(s.ptr, s.len); }
@@ -63,7 +74,7 @@ void on_codec_destroy(exproto_type_codec_codec_ptr) {}
 exproto_type_status on_open(exproto_type_codec_codec_ptr codec, exproto_type_session_host_ptr session,
                             exproto_type_str conn, const exproto_type_conninfo* info,
                             exproto_type_session_codec_ptr* out) {
-  FrameWriter f(Op::open);
+  auto f = hook_frame(Op::open);
   f.str(view(conn));
   put_conninfo(f, info);
   return start_session(codec, session, f, "on_session_open", out);
@@ -72,7 +83,7 @@ exproto_type_status on_open(exproto_type_codec_codec_ptr codec, exproto_type_ses
 exproto_type_status on_import(exproto_type_codec_codec_ptr codec, exproto_type_session_host_ptr session,
                               exproto_type_str conn, const exproto_type_conninfo* info, exproto_type_bytes state,
                               exproto_type_session_codec_ptr* out) {
-  FrameWriter f(Op::import_);
+  auto f = hook_frame(Op::import_);
   f.str(view(conn));
   put_conninfo(f, info);
   f.str(view(state));
@@ -82,21 +93,21 @@ exproto_type_status on_import(exproto_type_codec_codec_ptr codec, exproto_type_s
 void on_close(exproto_type_session_codec_ptr state, exproto_type_str reason) {
   std::unique_ptr<ProxySession> p(static_cast<ProxySession*>(state));
   if (p->child->dead()) return;  // its state died with the child
-  FrameWriter f(Op::close);
+  auto f = hook_frame(Op::close);
   f.u64(p->remote).str(view(reason));
   forward(*p, f, "on_session_close");
 }
 
 exproto_type_status on_bytes(exproto_type_session_codec_ptr state, exproto_type_bytes data) {
   auto& p = proxy(state);
-  FrameWriter f(Op::bytes);
+  auto f = hook_frame(Op::bytes);
   f.u64(p.remote).str(view(data));
   return forward(p, f, "on_session_bytes");
 }
 
 exproto_type_status on_messages(exproto_type_session_codec_ptr state, const exproto_type_message* m, size_t n) {
   auto& p = proxy(state);
-  FrameWriter f(Op::messages);
+  auto f = hook_frame(Op::messages);
   f.u64(p.remote).u32(static_cast<uint32_t>(n));
   for (size_t i = 0; i < n; ++i) {
     f.str(view(m[i].node)).str(view(m[i].id)).u32(m[i].qos).str(view(m[i].from)).str(view(m[i].topic));
@@ -107,28 +118,28 @@ exproto_type_status on_messages(exproto_type_session_codec_ptr state, const expr
 
 exproto_type_status on_keepalive(exproto_type_session_codec_ptr state) {
   auto& p = proxy(state);
-  FrameWriter f(Op::keepalive);
+  auto f = hook_frame(Op::keepalive);
   f.u64(p.remote);
   return forward(p, f, "on_session_keepalive_timeout");
 }
 
 exproto_type_status on_timer(exproto_type_session_codec_ptr state, uint64_t timer_id, uint64_t tag) {
   auto& p = proxy(state);
-  FrameWriter f(Op::timer);
+  auto f = hook_frame(Op::timer);
   f.u64(p.remote).u64(timer_id).u64(tag);
   return forward(p, f, "on_session_timer");
 }
 
 exproto_type_status on_result(exproto_type_session_codec_ptr state, const exproto_type_call_result* r) {
   auto& p = proxy(state);
-  FrameWriter f(Op::result);
+  auto f = hook_frame(Op::result);
   f.u64(p.remote).u64(r->request_id).i32(r->kind).i32(r->code).str(view(r->message));
   return forward(p, f, "on_session_result");
 }
 
 exproto_type_status on_export(exproto_type_session_codec_ptr state, const exproto_type_state_writer* writer) {
   auto& p = proxy(state);
-  FrameWriter f(Op::export_);
+  auto f = hook_frame(Op::export_);
   f.u64(p.remote);
   return forward(p, f, "on_session_export", HookTarget{nullptr, writer});
 }
