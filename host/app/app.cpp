@@ -140,12 +140,13 @@ struct App::Parts {
       (void)isolation.release();  // isolated instances live in the parts above and call into it
       return;
     }
+    // From here a child dying must not push into sessions: the pool they post to is going.
+    if (isolation) isolation->attach(nullptr);
     reloader.reset();  // control thread done; generations in use go with their sessions
     pool.reset();
     server.reset();
     streaming.reset();
     unary.reset();
-    if (isolation) isolation->attach(nullptr);  // a child dying now has no sessions left to close
     dispatcher.reset();  // sessions free their codec state
     timers.reset();
     adapter.reset();

@@ -1,7 +1,6 @@
 #include "host/isolation/runner_child.h"
 
 #include <exproto/codec_abi.h>
-
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
