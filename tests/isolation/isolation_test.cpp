@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "host/metrics/metrics.h"
@@ -189,4 +190,62 @@ TEST_CASE("isolation: a codec failing at create in its child fails the route wit
   CHECK(app.error().find("routes[0]") != std::string::npos);
   CHECK(app.error().find("SIGSEGV") != std::string::npos);
   CHECK(runner_pids().empty());
+}
+
+TEST_CASE("isolation: a leaking codec grows its child, not the host") {
+  PluginsDir plugins;
+  plugins.install("fault_none", "fault_none.so");
+  plugins.install("fault_leak", "fault_leak.so");
+  Stack stack(two_routes(plugins, "fault_leak"));
+  const auto pids = runner_pids();
+  REQUIRE(pids.size() == 1);
+  const auto rss_kib = [](const std::string& pid) {
+    std::ifstream status("/proc/" + pid + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    return -1L;
+  };
+  TcpClient device(stack.device_port(0));
+  REQUIRE(echoes(device, "warm up"));
+  const long child_before = rss_kib(std::to_string(pids[0]));
+  const long host_before = rss_kib("self");
+  for (int i = 0; i < 4; ++i) REQUIRE(echoes(device, "FAULT 16384"));  // 4 x 16 MiB, never freed
+  const long child_growth = rss_kib(std::to_string(pids[0])) - child_before;
+  const long host_growth = rss_kib("self") - host_before;
+  MESSAGE("child grew ", child_growth / 1024, " MiB, host ", host_growth / 1024, " MiB");
+  CHECK(child_growth >= 60 * 1024);
+  CHECK(host_growth < 16 * 1024);  // the events and their frames, not the leak
+  CHECK(echoes(device, "still serving"));
+}
+
+TEST_CASE("isolation: a SIGHUP that isolates a route migrates its sessions into the child") {
+  PluginsDir plugins;
+  plugins.install("fault_none", "fault_none.so");
+  StackSpec spec;
+  spec.routes = {RouteSpec{0, "fault_none"}};
+  spec.tweak_host = [&plugins](host::Config& c) {
+    c.plugins.dir = plugins.path();
+    c.plugins.watch = false;
+    c.isolation.runner = EXPROTO_HOST_BIN;
+  };
+  Stack stack(spec);
+  REQUIRE(runner_pids().empty());
+  TcpClient device(stack.device_port(0));
+  REQUIRE(echoes(device, "in process"));
+  device.write("hel");
+  std::this_thread::sleep_for(50ms);
+
+  auto routes = stack.host_config().routes;
+  routes[0].isolation = host::Isolation::process;
+  const auto applied = stack.host().apply_routes(routes);
+  REQUIRE_MESSAGE(applied.has_value(), (applied ? "" : applied.error()));
+  REQUIRE(wait_until([&] { return stack.host().metrics().sessions_migrated.get() == 1; }, 5s));
+  const auto pids = runner_pids();
+  REQUIRE(pids.size() == 1);
+  device.write("lo\n");
+  CHECK(device.read_line() == "hello");  // the half line crossed into the child
+  // Served by the child now: killing it closes the device.
+  ::kill(pids[0], SIGKILL);
+  CHECK(device.wait_closed(5s));
 }
