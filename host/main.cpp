@@ -15,6 +15,7 @@
 #include "host/app/app.h"
 #include "host/app/route_reload_thread.h"
 #include "host/config/config.h"
+#include "host/isolation/runner_main.h"
 #include "host/log/logging.h"
 
 namespace {
@@ -46,8 +47,18 @@ int main(int argc, char** argv) {
   bool json = false;
   ctl->add_flag("--json", json, "status as JSON (the admin service's StatusReply), for scripts");
   ctl->add_option("command", command, "status | metrics | reload <codec> | rollback <codec>")->required();
+  // The child process of an isolated route (routes[].isolation = "process"); started by the host only.
+  auto* runner = cli.add_subcommand("codec-runner", "")->group("");
+  exproto::host::RunnerOptions runner_options;
+  runner->add_option("--library", runner_options.library)->required();
+  runner->add_option("--sha256", runner_options.sha256);
+  runner->add_option("--work-dir", runner_options.work_dir);
+  runner->add_option("--channels", runner_options.channels)->required();
+  runner->add_option("--log-level", runner_options.log_level);
+  runner->add_option("--label", runner_options.label);
   CLI11_PARSE(cli, argc, argv);
 
+  if (runner->parsed()) return exproto::host::run_codec_runner(runner_options);
   if (ctl->parsed()) return exproto::host::run_ctl(admin_address, command, json);
   if (config_file.empty()) {
     std::fprintf(stderr, "exproto-host: --config is required (or use the ctl command)\n");

@@ -5,7 +5,9 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <optional>
+#include <thread>
 
 #include "host/adapter/adapter_client.h"
 #include "host/adapter/channel_credentials.h"
@@ -15,6 +17,8 @@
 #include "host/handler/stream_service.h"
 #include "host/handler/tls_file_monitor.h"
 #include "host/handler/unary_service.h"
+#include "host/isolation/isolation_hub.h"
+#include "host/isolation/route_instance.h"
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_registry.h"
 #include "host/reload/plugin_watcher.h"
@@ -36,6 +40,23 @@ std::string handler_transport(const HandlerConfig& c) {
                      c.tls->refresh_s);
 }
 
+IsolationSettings isolation_settings(const Config& config, const std::filesystem::path& work_dir) {
+  IsolationSettings s;
+  s.config = config.isolation;
+  // /proc/self/exe, not its resolved path: an upgrade that renames a new binary into place must
+  // not give a running host children that speak another version of the IPC.
+  s.runner = config.isolation.runner.empty() ? std::filesystem::path("/proc/self/exe") : config.isolation.runner;
+  s.work_dir = work_dir;
+  s.log_level = config.log.level;
+  s.hook_timeout = std::chrono::milliseconds(config.sessions.hook_timeout_ms);
+  // One channel per hook that can run at once: every worker, the watchdog's replacements, and one
+  // for the control thread.
+  const std::size_t workers = config.sessions.workers != 0 ? config.sessions.workers
+                                                           : std::max(1u, std::thread::hardware_concurrency());
+  s.channels = workers + config.sessions.max_extra_workers + 1;
+  return s;
+}
+
 }  // namespace
 
 // Declared in the order they are built; ~Parts tears them down in the order that keeps every
@@ -44,6 +65,7 @@ struct App::Parts {
   Config config;
   Metrics metrics;
   std::shared_ptr<LogLimiter> log_limits = std::make_shared<LogLimiter>(&metrics.log_lines_suppressed);
+  std::unique_ptr<IsolationHub> isolation;  // before everything holding codec instances: outlives them
   std::optional<PrivateDir> work_dir;
   std::unique_ptr<CodecRegistry> registry;
   std::unique_ptr<AdapterClient> adapter;
@@ -115,8 +137,11 @@ struct App::Parts {
       (void)streaming.release();
       (void)unary.release();
       (void)server.release();
+      (void)isolation.release();  // isolated instances live in the parts above and call into it
       return;
     }
+    // From here a child dying must not push into sessions: the pool they post to is going.
+    if (isolation) isolation->attach(nullptr);
     reloader.reset();  // control thread done; generations in use go with their sessions
     pool.reset();
     server.reset();
@@ -138,6 +163,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   if (!dir) return std::unexpected(dir.error());
   p->work_dir.emplace(std::move(*dir));
 
+  p->isolation = std::make_unique<IsolationHub>(isolation_settings(config, p->work_dir->path()), p->metrics, api);
   p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api, p->work_dir->path() / "archive");
   const auto failures = p->registry->scan(config.plugins.dir);
   spdlog::info("plugins: {} codec(s) loaded from {}, {} file(s) skipped", p->registry->all().size(),
@@ -152,10 +178,10 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
                                          r.codec, to_string(r.listener.socktype), r.listener.port,
                                          config.plugins.dir.string()));
     }
-    auto instance = CodecInstance::create(lib, api, r.config_json);
+    auto instance = create_route_instance(lib, r, *p->isolation);
     if (!instance) return std::unexpected(fmt::format("routes[{}]: {}", i, instance.error()));
-    spdlog::info("route {}:{} -> codec '{}' {} ({})", to_string(r.listener.socktype), r.listener.port, lib->name(),
-                 lib->version(), lib->vendor());
+    spdlog::info("route {}:{} -> codec '{}' {} ({}){}", to_string(r.listener.socktype), r.listener.port, lib->name(),
+                 lib->version(), lib->vendor(), r.isolation == Isolation::process ? ", isolated in a child process" : "");
     routes.add(r.listener, std::move(*instance), r);
   }
 
@@ -174,7 +200,14 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->reconciler = std::make_unique<Reconciler>(*p->dispatcher, config.sessions);
   p->unary = std::make_unique<UnaryService>(*p->dispatcher);
   p->streaming = std::make_unique<StreamService>(*p->dispatcher);
-  p->reloader = std::make_unique<Reloader>(*p->registry, *p->dispatcher, p->metrics, config.plugins);
+  p->isolation->attach(p->dispatcher.get());
+  InstancePolicy instances{
+      [hub = p->isolation.get()](const std::shared_ptr<const CodecLibrary>& lib, const Route& route) {
+        return create_route_instance(lib, route, *hub);
+      },
+      config.isolation.rollback_crashes, std::chrono::milliseconds(config.isolation.rollback_window_ms)};
+  p->reloader = std::make_unique<Reloader>(*p->registry, *p->dispatcher, p->metrics, config.plugins,
+                                           std::move(instances));
   p->reloader->adopt();
   if (config.plugins.watch) {
     auto watcher = PluginWatcher::start(config.plugins.dir, std::chrono::milliseconds(config.plugins.debounce_ms),

@@ -182,6 +182,20 @@ void read_sessions(Fields& f, SessionsConfig& out) {
   f.number("max_extra_workers", out.max_extra_workers, 0, 1024);
 }
 
+void read_isolation(Fields& f, IsolationConfig& out) {
+  std::string runner = out.runner.string();
+  f.text("runner", runner, non_empty);
+  out.runner = runner;
+  f.number("restart_backoff_ms", out.restart_backoff_ms, 1, 3'600'000);
+  f.number("restart_backoff_max_ms", out.restart_backoff_max_ms, 1, 3'600'000);
+  if (f.ok() && out.restart_backoff_max_ms < out.restart_backoff_ms) {
+    f.fail("restart_backoff_max_ms", "must be at least restart_backoff_ms (" +
+                                         std::to_string(out.restart_backoff_ms) + ")");
+  }
+  f.number("rollback_crashes", out.rollback_crashes, 0, 1000);
+  f.number("rollback_window_ms", out.rollback_window_ms, 1, 86'400'000);
+}
+
 void read_shutdown(Fields& f, ShutdownConfig& out) { f.number("grace_ms", out.grace_ms, 0, 3'600'000); }
 
 void read_log(Fields& f, LogConfig& out) {
@@ -207,6 +221,7 @@ void read_route(Fields& f, Route& out) {
   f.choice("reload", out.reload,
            {{"migrate", ReloadPolicy::migrate}, {"drain", ReloadPolicy::drain}, {"restart", ReloadPolicy::restart}});
   f.number("drain_deadline_ms", out.drain_deadline_ms, 0, kMaxU32);
+  f.choice("isolation", out.isolation, {{"in_process", Isolation::in_process}, {"process", Isolation::process}});
   out.config_json = "{}";
   if (const json* config = f.get("config")) {
     // The codec parses this itself; the host only guarantees it is an object.
@@ -267,6 +282,7 @@ std::expected<Config, std::string> parse_config(std::string_view json_text) {
   root.object("log", [&](Fields& f) { read_log(f, config.log); });
   root.object("admin", [&](Fields& f) { read_admin(f, config.admin); });
   root.object("shutdown", [&](Fields& f) { read_shutdown(f, config.shutdown); });
+  root.object("isolation", [&](Fields& f) { read_isolation(f, config.isolation); });
   root.finish();
   if (errors.failed()) return std::unexpected(errors.message());
   return config;

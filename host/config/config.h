@@ -29,12 +29,19 @@ enum class ReloadPolicy {
   restart,    // close existing sessions so devices reconnect onto the new generation
 };
 
+// Where a route's codec runs.
+enum class Isolation {
+  in_process,  // in the host process: fastest; a crash of the codec is a crash of the host
+  process,     // in a supervised codec-runner child: a crash costs that route's sessions only
+};
+
 struct Route {
   ListenerKey listener;
   ReloadPolicy reload = ReloadPolicy::automatic;
   uint32_t drain_deadline_ms = 600000;  // drain: how long old sessions may stay on an old generation
   std::string codec;        // codec name as its descriptor declares it
   std::string config_json;  // the route's "config" object, serialized; handed to the codec
+  Isolation isolation = Isolation::in_process;
 };
 
 // What to do with an event for a conn the host has no session for (e.g. after a host restart).
@@ -136,6 +143,16 @@ struct ShutdownConfig {
   uint32_t grace_ms = 10000;
 };
 
+// Supervision of the children that run isolated routes' codecs (routes[].isolation = process).
+// sessions.hook_timeout_ms applies there too: a child whose hook overruns it is killed.
+struct IsolationConfig {
+  std::filesystem::path runner;            // executable that serves `codec-runner`; empty = this executable
+  uint32_t restart_backoff_ms = 100;       // delay before restarting a child that died
+  uint32_t restart_backoff_max_ms = 10000; // the delay doubles per death of a short-lived child, up to this
+  uint32_t rollback_crashes = 3;           // deaths of a reloaded generation's children that roll it back; 0 = never
+  uint32_t rollback_window_ms = 30000;     // ... counted from the reload for this long
+};
+
 struct LogConfig {
   std::string level = "info";  // trace|debug|info|warn|error
 };
@@ -149,6 +166,7 @@ struct Config {
   LogConfig log;
   AdminConfig admin;
   ShutdownConfig shutdown;
+  IsolationConfig isolation;
 };
 
 // Parses and validates. Errors name the key path and the problem, e.g.

@@ -65,6 +65,14 @@ std::string Metrics::render_prometheus() const {
   counter(out, "pool_workers_added_total", "Workers added to replace ones held by an overrunning hook",
           pool_workers_added.get());
   gauge(out, "pool_workers_stuck", "Workers inside an overrunning hook now", pool_workers_stuck.get());
+  counter(out, "isolated_child_crashes_total", "Codec-runner children that died on their own",
+          isolated_child_crashes.get());
+  counter(out, "isolated_hook_timeouts_total", "Codec-runner children killed for a hook past sessions.hook_timeout_ms",
+          isolated_hook_timeouts.get());
+  counter(out, "isolated_child_restarts_total", "Codec-runner children restarted after one died",
+          isolated_child_restarts.get());
+  counter(out, "isolated_rollbacks_total", "Reloaded generations rolled back because their children kept dying",
+          isolated_rollbacks.get());
   counter(out, "tls_file_problems_total", "Bad handler.tls file sets seen while serving (last good pair kept)",
           tls_file_problems.get());
   if (tls_cert_expiry_known.load(std::memory_order_relaxed)) {

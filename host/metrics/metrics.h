@@ -61,6 +61,10 @@ struct Metrics {
   Counter hook_overruns;          // codec hooks that ran past sessions.hook_timeout_ms
   Counter pool_workers_added;     // workers started to replace ones held by an overrunning hook
   Gauge pool_workers_stuck;       // workers inside a hook past sessions.hook_timeout_ms now
+  Counter isolated_child_crashes;    // codec-runner children that died on their own (crash, exit, killed from outside)
+  Counter isolated_hook_timeouts;    // children killed because a hook ran past sessions.hook_timeout_ms
+  Counter isolated_child_restarts;   // children started again after one died
+  Counter isolated_rollbacks;        // reloaded generations rolled back because their children kept dying
   Counter tls_file_problems;      // distinct bad handler.tls file sets seen while serving (gRPC kept the old pair)
   Gauge tls_cert_expiry_seconds;  // until notAfter of the served handler.tls certificate; negative once expired
   // Set once handler.tls is monitored: without it the expiry gauge is left out rather than read as

@@ -19,7 +19,18 @@ spdlog::level::level_enum to_spdlog(int32_t level) {
 
 }  // namespace
 
-CodecInstance::CodecInstance(Key, std::shared_ptr<const CodecLibrary> library) : library_(std::move(library)) {}
+CodecInstance::CodecInstance(Key, std::shared_ptr<const CodecLibrary> library)
+    : library_(std::move(library)), hooks_(&library_->descriptor()) {}
+
+std::shared_ptr<CodecInstance> CodecInstance::with_runner(std::shared_ptr<const CodecLibrary> library,
+                                                          std::shared_ptr<HookRunner> runner) {
+  auto instance = std::make_shared<CodecInstance>(Key{}, std::move(library));
+  instance->hooks_ = &runner->hooks();
+  instance->handle_ = runner->handle();
+  instance->runner_ = std::move(runner);
+  instance->creating_ = false;
+  return instance;  // created_ stays false: the runner, not on_codec_destroy here, ends it
+}
 
 std::expected<std::shared_ptr<CodecInstance>, std::string> CodecInstance::create(
     std::shared_ptr<const CodecLibrary> library, const exproto_host_api* api, std::string_view config_json) {

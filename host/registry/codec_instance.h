@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "host/registry/codec_library.h"
+#include "host/registry/hook_runner.h"
 
 namespace exproto::host {
 
@@ -20,6 +21,11 @@ class CodecInstance {
   static std::expected<std::shared_ptr<CodecInstance>, std::string> create(std::shared_ptr<const CodecLibrary> library,
                                                                         const exproto_host_api* api,
                                                                         std::string_view config_json);
+  // An instance whose hooks run elsewhere (an isolated route's child): hooks() and handle() are
+  // the runner's; `library` is this process's load of the same bytes, which names the codec and
+  // ties the instance to its generation. The runner goes with the instance.
+  static std::shared_ptr<CodecInstance> with_runner(std::shared_ptr<const CodecLibrary> library,
+                                                    std::shared_ptr<HookRunner> runner);
   struct Key {
    private:
     friend class CodecInstance;
@@ -31,8 +37,10 @@ class CodecInstance {
   CodecInstance& operator=(const CodecInstance&) = delete;
 
   const CodecLibrary& library() const { return *library_; }
-  const exproto_codec_descriptor& hooks() const { return library_->descriptor(); }
+  const exproto_codec_descriptor& hooks() const { return *hooks_; }
   exproto_type_codec_codec_ptr handle() const { return handle_; }
+  // nullptr for an instance in this process.
+  const HookRunner* runner() const { return runner_.get(); }
 
   // Target of exproto_host_api::log for this instance (any thread). Forwards to spdlog as
   // "[codec <name>] <msg>"; levels outside TRACE..ERROR are logged as ERROR.
@@ -40,6 +48,8 @@ class CodecInstance {
 
  private:
   std::shared_ptr<const CodecLibrary> library_;
+  const exproto_codec_descriptor* hooks_;  // the library's, or the runner's
+  std::shared_ptr<HookRunner> runner_;     // after library_: stopped before the library goes
   exproto_type_codec_codec_ptr handle_ = nullptr;
   bool created_ = false;  // on_codec_create returned OK (its handle may legitimately be NULL)
   bool creating_ = true;

@@ -31,12 +31,20 @@ bool can_migrate(const CodecInstance& from, const CodecInstance& to) {
 
 }  // namespace
 
-Reloader::Reloader(CodecRegistry& registry, Dispatcher& dispatcher, Metrics& metrics, PluginsConfig plugins)
+Reloader::Reloader(CodecRegistry& registry, Dispatcher& dispatcher, Metrics& metrics, PluginsConfig plugins,
+                   InstancePolicy instances)
     : registry_(registry),
       dispatcher_(dispatcher),
       metrics_(metrics),
       plugins_(std::move(plugins)),
+      instances_(std::move(instances)),
       control_(kTick, [this] { tick(); }) {}
+
+std::expected<std::shared_ptr<CodecInstance>, std::string> Reloader::make_instance(
+    const std::shared_ptr<const CodecLibrary>& library, const Route& route) {
+  if (instances_.create) return instances_.create(library, route);
+  return CodecInstance::create(library, registry_.api(), route.config_json);
+}
 
 Reloader::~Reloader() = default;
 
@@ -102,24 +110,78 @@ std::expected<std::string, std::string> Reloader::reload(const std::string& name
 }
 
 std::expected<std::string, std::string> Reloader::rollback(const std::string& name) {
-  return control_.call([&]() -> std::expected<std::string, std::string> {
-    auto it = codecs_.find(name);
-    if (it == codecs_.end() || it->second.generations.empty()) {
-      return std::unexpected("no codec named '" + name + "' is loaded");
+  return control_.call([&] { return rollback_now(name); });
+}
+
+std::expected<std::string, std::string> Reloader::rollback_now(const std::string& name) {
+  auto it = codecs_.find(name);
+  if (it == codecs_.end() || it->second.generations.empty()) {
+    return std::unexpected("no codec named '" + name + "' is loaded");
+  }
+  const auto& gens = it->second.generations;
+  const auto& current = gens.back();
+  // The newest earlier generation with other bytes than the current one.
+  for (auto g = gens.rbegin() + 1; g != gens.rend(); ++g) {
+    if (g->info.sha256 == current.info.sha256) continue;
+    if (g->archive_path.empty() || !std::filesystem::exists(g->archive_path)) {
+      return std::unexpected(fmt::format("generation {} of '{}' cannot be loaded again (its bytes were not kept)",
+                                         g->number, name));
     }
-    const auto& gens = it->second.generations;
-    const auto& current = gens.back();
-    // The newest earlier generation with other bytes than the current one.
-    for (auto g = gens.rbegin() + 1; g != gens.rend(); ++g) {
-      if (g->info.sha256 == current.info.sha256) continue;
-      if (g->archive_path.empty() || !std::filesystem::exists(g->archive_path)) {
-        return std::unexpected(fmt::format("generation {} of '{}' cannot be loaded again (its bytes were not kept)",
-                                           g->number, name));
-      }
-      return load_now(g->archive_path, fmt::format("rollback to generation {} ({})", g->number, g->info.source));
+    // A copy: loading records a generation, which may move the one `g` points at.
+    const std::filesystem::path bytes = g->archive_path;
+    return load_now(bytes, fmt::format("rollback to generation {} ({})", g->number, g->info.source));
+  }
+  return std::unexpected("codec '" + name + "' has no earlier generation to roll back to");
+}
+
+void Reloader::roll_back_crashing() {
+  if (instances_.rollback_crashes == 0) return;
+  struct Decision {
+    std::string codec;
+    uint64_t generation;
+    std::string reason;
+    std::string source;
+  };
+  std::vector<Decision> decisions;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [name, c] : codecs_) {
+    if (c.generations.size() < 2) continue;  // nothing to go back to
+    const auto& g = c.generations.back();
+    if (g.info.state != "current" || g.automatic_rollback || now - g.swapped_at > instances_.rollback_window) continue;
+    uint32_t deaths = 0;
+    std::string last;
+    for (const auto& [listener, instance] : g.instances) {
+      const auto* runner = instance->runner();
+      if (runner == nullptr) continue;
+      const auto faults = runner->faults();
+      for (const auto t : faults.deaths) deaths += t >= g.swapped_at && t - g.swapped_at <= instances_.rollback_window;
+      if (!faults.last_reason.empty()) last = faults.last_reason;
     }
-    return std::unexpected("codec '" + name + "' has no earlier generation to roll back to");
-  });
+    if (deaths < instances_.rollback_crashes) continue;
+    decisions.push_back(Decision{
+        name, g.number,
+        fmt::format("generation {} ({}) rolled back automatically: its isolated child died {} times within {} ms of "
+                    "the reload (last: {})",
+                    g.number, g.info.version, deaths, instances_.rollback_window.count(), last),
+        g.info.source});
+  }
+  // After the scan: a rollback records a generation, which moves the vectors scanned above.
+  for (const auto& d : decisions) {
+    auto done = rollback_now(d.codec);
+    auto& c = codecs_[d.codec];
+    if (!done) {
+      spdlog::error("codec '{}': {}; but the rollback failed: {}", d.codec, d.reason, done.error());
+      // Do not try again every tick: the failing generation stays, marked like a rollback.
+      if (!c.generations.empty()) c.generations.back().automatic_rollback = true;
+      continue;
+    }
+    metrics_.isolated_rollbacks.inc();
+    c.generations.back().automatic_rollback = true;
+    c.last_failure = d.reason;
+    c.last_failure_file = d.source;
+    c.last_failure_at_ms = unix_ms_now();
+    spdlog::error("codec '{}': {}; now {}", d.codec, d.reason, *done);
+  }
 }
 
 std::unexpected<std::string> Reloader::failed(const std::string& codec, const std::filesystem::path& file,
@@ -158,7 +220,7 @@ std::expected<std::string, std::string> Reloader::load_now(const std::filesystem
   std::vector<std::pair<ListenerKey, std::shared_ptr<CodecInstance>>> fresh;
   for (const auto& e : routes.entries()) {
     if (e.route.codec != name) continue;
-    auto instance = CodecInstance::create(lib, registry_.api(), e.route.config_json);
+    auto instance = make_instance(lib, e.route);
     if (!instance) return failed(name, file, instance.error());
     fresh.emplace_back(e.listener, std::move(*instance));
   }
@@ -302,6 +364,7 @@ void Reloader::enforce_generation_cap(const std::string& codec) {
 }
 
 void Reloader::tick() {
+  roll_back_crashing();
   const auto now = std::chrono::steady_clock::now();
   // Drain deadlines: whatever is still on an old generation migrates now, or is closed.
   for (auto it = deadlines_.begin(); it != deadlines_.end();) {
@@ -384,14 +447,15 @@ std::expected<std::string, std::string> Reloader::apply_routes(const std::vector
       const RouteTable::Entry* same = nullptr;
       for (const auto& e : old->entries())
         if (e.listener == r.listener) same = &e;
-      if (same != nullptr && same->route.codec == r.codec && same->route.config_json == r.config_json) {
+      if (same != nullptr && same->route.codec == r.codec && same->route.config_json == r.config_json &&
+          same->route.isolation == r.isolation) {
         next.add(r.listener, same->codec, r);  // policy changes apply without a new instance
         ++kept;
         continue;
       }
       auto lib = registry_.find(r.codec);
       if (!lib) return std::unexpected(fmt::format("routes[{}]: codec '{}' is not loaded", i, r.codec));
-      auto instance = CodecInstance::create(lib, registry_.api(), r.config_json);
+      auto instance = make_instance(lib, r);
       if (!instance) return std::unexpected(fmt::format("routes[{}]: {}", i, instance.error()));
       created.push_back(*instance);
       next.add(r.listener, std::move(*instance), r);

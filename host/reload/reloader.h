@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,11 +28,23 @@ class CodecRegistry;
 class Dispatcher;
 struct Metrics;
 
+// How the reloader makes instances for routes, and when it rolls back on its own a reloaded
+// generation whose isolated children keep dying.
+struct InstancePolicy {
+  // Empty: CodecInstance::create in this process (what tests without isolation use).
+  std::function<std::expected<std::shared_ptr<CodecInstance>, std::string>(
+      const std::shared_ptr<const CodecLibrary>& library, const Route& route)>
+      create;
+  uint32_t rollback_crashes = 0;  // child deaths within rollback_window of a reload; 0 = never
+  std::chrono::milliseconds rollback_window{30000};
+};
+
 class Reloader {
  public:
   // Loads go to `registry`'s work and archive dirs (the archive keeps each generation's bytes
   // for rollback).
-  Reloader(CodecRegistry& registry, Dispatcher& dispatcher, Metrics& metrics, PluginsConfig plugins);
+  Reloader(CodecRegistry& registry, Dispatcher& dispatcher, Metrics& metrics, PluginsConfig plugins,
+           InstancePolicy instances = {});
   ~Reloader();  // stops the control thread; generations still in use are released by their sessions
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -69,6 +82,8 @@ class Reloader {
     GenerationStatus info;  // sessions filled in by status()
     std::filesystem::path private_path;
     std::filesystem::path archive_path;
+    std::chrono::steady_clock::time_point swapped_at = std::chrono::steady_clock::now();
+    bool automatic_rollback = false;  // made by one: never rolled back automatically itself
   };
   struct Codec {
     std::vector<Generation> generations;  // oldest first; the last is current
@@ -90,6 +105,11 @@ class Reloader {
   };
 
   std::expected<std::string, std::string> load_now(const std::filesystem::path& file, const std::string& label);
+  std::expected<std::string, std::string> rollback_now(const std::string& codec);
+  std::expected<std::shared_ptr<CodecInstance>, std::string> make_instance(
+      const std::shared_ptr<const CodecLibrary>& library, const Route& route);
+  // Rolls back current generations whose isolated children died too often since their reload.
+  void roll_back_crashing();
   std::unexpected<std::string> failed(const std::string& codec, const std::filesystem::path& file,
                                       const std::string& reason);
   Generation& record(const std::shared_ptr<const CodecLibrary>& library,
@@ -104,6 +124,7 @@ class Reloader {
   Dispatcher& dispatcher_;
   Metrics& metrics_;
   const PluginsConfig plugins_;
+  const InstancePolicy instances_;
   std::map<std::string, Codec, std::less<>> codecs_;  // control thread only (adopt runs before it starts work)
   std::vector<Deadline> deadlines_;                   // control thread only
   std::vector<Replaced> replaced_;                    // control thread only

@@ -248,3 +248,44 @@ TEST_CASE("config: reliability settings (adapter failover and outage policy, byt
         "sessions.hook_timeout_ms: expected an integer in 10..3600000, got 1");
   CHECK(error_of(doc(routes, R"("shutdown":{"grace":1})")) == "shutdown.grace: unknown key");
 }
+
+TEST_CASE("config: process isolation (route isolation, hook timeout, isolation section)") {
+  const auto c = parse_config(doc(
+      R"([{"listener":{"port":7993,"socktype":"tcp"},"codec":"line","isolation":"process"},
+          {"listener":{"port":7994,"socktype":"tcp"},"codec":"line","isolation":"in_process"},
+          {"listener":{"port":7995,"socktype":"tcp"},"codec":"line"}])",
+      R"("sessions":{"hook_timeout_ms":250},
+         "isolation":{"runner":"/usr/bin/exproto-host","restart_backoff_ms":20,"restart_backoff_max_ms":400,
+                      "rollback_crashes":0,"rollback_window_ms":1000})"));
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error()));
+  CHECK(c->routes[0].isolation == Isolation::process);
+  CHECK(c->routes[1].isolation == Isolation::in_process);
+  CHECK(c->routes[2].isolation == Isolation::in_process);
+  CHECK(c->sessions.hook_timeout_ms == 250);
+  CHECK(c->isolation.runner == "/usr/bin/exproto-host");
+  CHECK(c->isolation.restart_backoff_ms == 20);
+  CHECK(c->isolation.restart_backoff_max_ms == 400);
+  CHECK(c->isolation.rollback_crashes == 0);
+  CHECK(c->isolation.rollback_window_ms == 1000);
+
+  const auto d = parse_config(doc()).value();
+  CHECK(d.sessions.hook_timeout_ms == 5000);
+  CHECK(d.isolation.runner.empty());
+  CHECK(d.isolation.restart_backoff_ms == 100);
+  CHECK(d.isolation.restart_backoff_max_ms == 10000);
+  CHECK(d.isolation.rollback_crashes == 3);
+  CHECK(d.isolation.rollback_window_ms == 30000);
+
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line","isolation":"child"}])")) ==
+        "routes[0].isolation: expected one of in_process|process, got \"child\"");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])",
+                     R"("sessions":{"hook_timeout_ms":0})")) ==
+        "sessions.hook_timeout_ms: expected an integer in 10..3600000, got 0");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])",
+                     R"("isolation":{"restart_backoff_ms":500,"restart_backoff_max_ms":100})")) ==
+        "isolation.restart_backoff_max_ms: must be at least restart_backoff_ms (500)");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])",
+                     R"("isolation":{"runner":""})")) == "isolation.runner: expected a non-empty string, got \"\"");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])", R"("isolation":{"chanels":2})")) ==
+        "isolation.chanels: unknown key");
+}

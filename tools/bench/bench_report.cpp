@@ -68,8 +68,13 @@ std::optional<double> reload_dip(const LoadResult& r) {
 }
 
 std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries) {
-  auto host = summaries.find("host");
-  auto base = summaries.find("baseline");
+  return ratio_of(summaries, "host", "baseline");
+}
+
+std::optional<Summary> ratio_of(const std::map<std::string, Summary>& summaries, const std::string& numerator,
+                                const std::string& denominator) {
+  auto host = summaries.find(numerator);
+  auto base = summaries.find(denominator);
   if (host == summaries.end() || base == summaries.end()) return std::nullopt;
   auto ratio = [](double a, double b) { return b > 0 && a >= 0 ? a / b : -1; };
   const Summary& h = host->second;
@@ -132,8 +137,12 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
                   opt("%.1f", m.handler_cpu_us_per_frame).c_str());
     out << line;
   }
-  if (auto ratio = host_over_baseline(summaries)) {
-    std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s\n", "host/baseline", "",
+  for (const auto& [numerator, denominator] : {std::pair<std::string, std::string>{"host", "baseline"},
+                                                {"isolated", "host"}}) {
+    auto ratio = ratio_of(summaries, numerator, denominator);
+    if (!ratio) continue;
+    const std::string name = numerator + "/" + denominator;
+    std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s\n", name.c_str(), "",
                   opt("%.2f", ratio->frames_per_second).c_str(), opt("%.2f", ratio->p50_us).c_str(),
                   opt("%.2f", ratio->p99_us).c_str(), opt("%.2f", ratio->adapter_calls_per_second).c_str(),
                   opt("%.2f", ratio->handler_cpu_us_per_frame).c_str());
@@ -202,6 +211,7 @@ void print_json(std::ostream& out, const LoadSettings& s, const std::vector<Load
   doc["summary"] = nlohmann::json::object();
   for (const auto& [label, m] : summaries) doc["summary"][label] = summary_json(m);
   if (auto ratio = host_over_baseline(summaries)) doc["host_over_baseline"] = summary_json(*ratio);
+  if (auto ratio = ratio_of(summaries, "isolated", "host")) doc["isolated_over_host"] = summary_json(*ratio);
   out << doc.dump(2) << "\n";
 }
 

@@ -25,6 +25,9 @@ struct Summary {
 
 std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs);
 
+// numerator / denominator of each summary figure, when both labels are present.
+std::optional<Summary> ratio_of(const std::map<std::string, Summary>& summaries, const std::string& numerator,
+                                const std::string& denominator);
 // host / baseline of each summary figure, when both labels are present.
 std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries);
 

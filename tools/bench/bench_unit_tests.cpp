@@ -65,6 +65,29 @@ TEST_CASE("host config: bench keys win, base keys survive") {
   CHECK(config["log"]["level"] == "warn");
 }
 
+TEST_CASE("host config: isolated puts every route in a codec-runner child") {
+  HostConfigInputs in;
+  in.handler_bind = "127.0.0.1:1234";
+  in.adapter_address = "127.0.0.1:5678";
+  in.plugins_dir = "/p";
+  CHECK_FALSE(nlohmann::json::parse(make_host_config(in))["routes"][0].contains("isolation"));
+  in.isolated = true;
+  auto config = nlohmann::json::parse(make_host_config(in));
+  CHECK(config["routes"][0]["isolation"] == "process");
+}
+
+TEST_CASE("ratios of any two labels: isolated over host") {
+  std::vector<LoadResult> runs(2);
+  runs[0].label = "host";
+  runs[0].frames_per_second = 200;
+  runs[1].label = "isolated";
+  runs[1].frames_per_second = 150;
+  auto ratio = ratio_of(summarize(runs), "isolated", "host");
+  REQUIRE(ratio);
+  CHECK(ratio->frames_per_second == doctest::Approx(0.75));
+  CHECK_FALSE(ratio_of(summarize(runs), "host", "baseline"));
+}
+
 TEST_CASE("summaries are medians and ratios are host over baseline") {
   std::vector<LoadResult> runs;
   for (double fps : {100.0, 300.0, 200.0}) {

@@ -25,6 +25,8 @@ std::string codec_for(const std::string& protocol) {
 struct Target {
   const char* label;
   const std::filesystem::path* bin;
+  bool host = false;      // exproto-host (a config to write, reloads possible)
+  bool isolated = false;  // its route in a codec-runner child
 };
 
 void write_file(const std::filesystem::path& file, const std::string& text) {
@@ -54,8 +56,9 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
   inputs.listener_port = s.load.listener_port;
   inputs.codec = codec_for(s.load.protocol);
   inputs.base_config = s.host_config;
+  inputs.isolated = target.isolated;
   std::optional<ReloadProbe> reload;
-  if (s.reload_at_seconds >= 0 && std::string_view(target.label) == "host") {
+  if (s.reload_at_seconds >= 0 && target.host) {
     // a private plugins folder: the reload must not overwrite the build's codec files
     const auto plugins = dir.path() / "plugins";
     std::filesystem::create_directory(plugins);
@@ -112,8 +115,9 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
 
 std::vector<LoadResult> run_compare(const CompareSettings& s, AdapterServer& adapter, std::ostream& progress) {
   std::vector<Target> targets;
-  if (!s.host_only) targets.push_back({"baseline", &s.baseline_bin});
-  targets.push_back({"host", &s.host_bin});
+  if (!s.host_only && !s.compare_isolation) targets.push_back({"baseline", &s.baseline_bin});
+  targets.push_back({"host", &s.host_bin, true, s.isolate && !s.compare_isolation});
+  if (s.compare_isolation) targets.push_back({"isolated", &s.host_bin, true, true});
   for (const auto& t : targets)
     if (!std::filesystem::exists(*t.bin))
       throw std::runtime_error(std::string(t.label) + " executable not found: " + t.bin->string());

@@ -1,6 +1,7 @@
 // Compare mode: baseline handler and exproto-host, each started fresh, benchmarked in
 // alternating rounds (B H B H ...) so that machine noise lands on both. Host-only mode runs the
-// same fresh-host rounds without the baseline.
+// same fresh-host rounds without the baseline. Isolation compare runs the host twice per round,
+// its route in process ("host") and isolated in a codec-runner child ("isolated").
 #pragma once
 
 #include <filesystem>
@@ -18,6 +19,8 @@ struct CompareSettings {
   LoadSettings load;  // handler_address, handler_pid and run_tag are set per round
   int rounds = 3;
   bool host_only = false;  // no baseline: rounds of the host alone (protocols the baseline does not speak)
+  bool isolate = false;    // the host's route runs in a codec-runner child
+  bool compare_isolation = false;  // no baseline: rounds of the host in process, then isolated
   std::filesystem::path host_bin;
   std::filesystem::path baseline_bin;
   std::filesystem::path plugins_dir;

@@ -8,5 +8,8 @@ namespace exproto::bench {
 
 double self_cpu_seconds();                          // user + system, all threads
 std::optional<double> process_cpu_seconds(pid_t);  // from /proc/<pid>/stat; nullopt if gone
+// The process plus its children, live (their own CPU) and reaped (the parent's cutime/cstime): a
+// host whose isolated routes run in codec-runner children is charged for them too.
+std::optional<double> process_tree_cpu_seconds(pid_t);
 
 }  // namespace exproto::bench

@@ -33,6 +33,9 @@ std::string make_host_config(const HostConfigInputs& in) {
         {"config", nlohmann::json::object()},
     }});
   }
+  if (in.isolated) {
+    for (auto& route : config["routes"]) route["isolation"] = "process";
+  }
   if (!config.contains("log")) config["log"]["level"] = in.log_level;
   return config.dump(2) + "\n";
 }

@@ -17,11 +17,13 @@ struct HostConfigInputs {
   std::string codec = "jsonframe";
   std::optional<std::filesystem::path> base_config;  // --host-config: tuning (sessions, log...) to keep
   std::string log_level = "warn";  // unless the base file sets one; warn keeps per-frame logging out
+  bool isolated = false;  // every route runs its codec in a codec-runner child ("isolation": "process")
 };
 
 // JSON text in the host's config format. handler.bind and adapter.address always come from the
 // bench (they are per-round ports); plugins, routes and log come from the base file when it has
-// them. Throws std::runtime_error if the base file cannot be read or parsed.
+// them; `isolated` overrides each route's isolation. Throws std::runtime_error if the base file
+// cannot be read or parsed.
 std::string make_host_config(const HostConfigInputs& in);
 
 }  // namespace exproto::bench

@@ -40,7 +40,7 @@ class SinkAttachment {
 
 double handler_cpu(pid_t pid) {
   if (pid <= 0) return -1;
-  return process_cpu_seconds(pid).value_or(-1);
+  return process_tree_cpu_seconds(pid).value_or(-1);
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ struct Cli {
   std::string host_config;
   double reload_at = -1;
   std::string reload_file;
+  bool isolate = false;
+  bool compare_isolation = false;
 };
 
 void add_options(CLI::App& app, Cli& cli) {
@@ -88,6 +90,10 @@ void add_options(CLI::App& app, Cli& cli) {
       ->needs(reload_at)->check(CLI::ExistingFile);
   app.add_option("--timeline-step", cli.load.timeline_step_seconds, "seconds per step of the window's timeline")
       ->capture_default_str()->check(CLI::Range(0.05, 60.0));
+  app.add_flag("--isolate", cli.isolate,
+               "run the host's route in a codec-runner child (routes[].isolation = process)");
+  app.add_flag("--compare-isolation", cli.compare_isolation,
+               "host rounds alternating the route in process (host) and isolated (isolated), no baseline");
   app.add_flag("--json", cli.json, "print JSON instead of the table");
 }
 
@@ -117,7 +123,7 @@ int main(int argc, char** argv) {
     if (cli.compare && cli.load.protocol != "jsonframe")
       throw std::invalid_argument("the baseline speaks jsonframe only; use --host-only for --protocol " +
                                   cli.load.protocol);
-    bool spawn = cli.compare || cli.host_only;
+    bool spawn = cli.compare || cli.host_only || cli.compare_isolation;
     std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : spawn ? "127.0.0.1:0" : "127.0.0.1:9100";
     AdapterServer adapter(bind, cli.adapter_threads, cli.adapter_max_streams);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
@@ -125,6 +131,8 @@ int main(int argc, char** argv) {
     if (spawn) {
       CompareSettings s;
       s.host_only = cli.host_only;
+      s.isolate = cli.isolate;
+      s.compare_isolation = cli.compare_isolation;
       s.reload_at_seconds = cli.reload_at;
       s.reload_file = cli.reload_file;
       s.load = cli.load;
@@ -146,7 +154,7 @@ int main(int argc, char** argv) {
     for (const auto& r : results) {
       if (r.conns_connected == 0 || r.frames == 0) return 2;
       if (r.errors() != 0) return 3;
-      if (cli.reload_at >= 0 && r.label == "host" && r.reload_serving_seconds < 0) return 4;  // no reload seen
+      if (cli.reload_at >= 0 && (r.label == "host" || r.label == "isolated") && r.reload_serving_seconds < 0) return 4;  // no reload seen
     }
     return 0;
   } catch (const std::exception& e) {

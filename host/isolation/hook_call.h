@@ -1,0 +1,41 @@
+// One hook of an isolated codec, run in its child: the event goes out on a leased channel, the
+// child's host-API calls are executed here — on the hook's own thread, against the real host API
+// table, so the session sees them exactly as from an in-process codec — until the child says the
+// hook returned. A child that breaks the conversation (dies, overruns the hook deadline, writes
+// garbage) is killed; the hook then fails and the session is closed through EMQX.
+#pragma once
+
+#include <exproto/codec_abi.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace exproto::host {
+
+class RunnerChild;
+struct Metrics;
+
+struct HookEnv {
+  const exproto_host_api* api;  // the real table
+  Metrics* metrics;
+  std::chrono::milliseconds timeout;
+};
+
+// Whose calls the child makes during the hook.
+struct HookTarget {
+  exproto_type_session_host_ptr session = nullptr;        // the host Session
+  const exproto_type_state_writer* writer = nullptr;      // on_session_export only
+};
+
+struct HookOutcome {
+  exproto_type_status status = EXPROTO_STATUS_ERROR;
+  uint64_t remote_session = 0;  // open/import: the child's session handle
+};
+
+// `request` is a whole frame (FrameWriter::finish()). `hook` names it in the kill reason.
+HookOutcome run_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
+                         const char* hook);
+
+}  // namespace exproto::host

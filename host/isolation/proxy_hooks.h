@@ -1,0 +1,15 @@
+// The hook functions of an isolated codec's descriptor: each encodes its event and runs it in the
+// IsolatedCodec's child (hook_call). The codec handle they get is the IsolatedCodec; the session
+// state is a ProxySession remembering the child that opened it, so a session never reaches a
+// restarted child that does not know it: its hooks fail and the host closes it.
+#pragma once
+
+#include <exproto/codec_abi.h>
+
+namespace exproto::host {
+
+// `real` with every hook replaced by a forwarding one; the optional migration hooks only where the
+// library has them, so "can this route migrate" reads the same as in-process.
+exproto_codec_descriptor proxy_descriptor(const exproto_codec_descriptor& real);
+
+}  // namespace exproto::host
