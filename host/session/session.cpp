@@ -89,7 +89,9 @@ void Session::push(Event ev, Ack ack, Dispatch how) {
   bool run_here = false;
   if (!scheduled_) {
     scheduled_ = true;
-    run_here = how == Dispatch::inline_if_idle && env_.inline_policy->allows(codec_->library().name());
+    // An isolated codec's hooks wait on its child (a bounded set of channels): pool threads only.
+    run_here = how == Dispatch::inline_if_idle && codec_->runner() == nullptr &&
+               env_.inline_policy->allows(codec_->library().name());
     if (!run_here) env_.pool.post([self = shared_from_this()] { self->run(); });
   }
   lk.unlock();
