@@ -243,12 +243,16 @@ bool AdapterClient::drain(std::chrono::steady_clock::time_point deadline) {
   return idle_.wait_until(lk, deadline, [this] { return in_flight_ == 0 && held_.empty(); });
 }
 
-void AdapterClient::shutdown() {
-  stopping_ = true;
+void AdapterClient::stop_monitor() {
   if (monitor_.joinable()) {
     monitor_.request_stop();
     monitor_.join();
   }
+}
+
+void AdapterClient::shutdown() {
+  stopping_ = true;
+  stop_monitor();
   std::deque<Held> held;
   {
     std::lock_guard lk(mu_);

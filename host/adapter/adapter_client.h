@@ -54,6 +54,8 @@ class AdapterClient final : public Upstream {
   bool drain(std::chrono::steady_clock::time_point deadline);
   // Cancels in-flight calls, waits for their callbacks, and fails later calls at once.
   void shutdown();
+  // Stops watching the addresses only (an exit that cannot wait for callbacks).
+  void stop_monitor();
 
   struct Channel;
   struct Address;

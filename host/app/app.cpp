@@ -105,6 +105,16 @@ struct App::Parts {
       if (!dispatcher->wait_idle(deadline)) {
         spdlog::warn("shutdown: sessions still busy after shutdown.grace_ms ({} ms); failing what is left",
                      config.shutdown.grace_ms);
+        // A hook still running may be on one of gRPC's own threads (inline), where the server's
+        // Shutdown would wait for it forever: leave everything as it is, the process exits.
+        if (pool && pool->hooks_running() != 0) {
+          spdlog::error("shutdown: {} codec hook(s) still running after shutdown.grace_ms; not waiting for them",
+                        pool->hooks_running());
+          stopped_cleanly = false;
+          if (adapter) adapter->stop_monitor();
+          if (timers) timers->stop();
+          return false;
+        }
       }
       dispatcher->release_acks();  // nothing EMQX waits on may keep the server up
     }
@@ -189,13 +199,17 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   if (!adapter_credentials) return std::unexpected(adapter_credentials.error());
   p->adapter = std::make_unique<AdapterClient>(config.adapter, std::move(*adapter_credentials), p->metrics);
   p->timers = std::make_unique<TimerService>();
+  // A hook that overran is seen by the watchdog long before it returns (if ever): its codec stops
+  // running inline at once, so no more transport threads are lost to it.
+  auto inline_policy = std::make_shared<InlinePolicy>(config.sessions.inline_hooks);
   p->pool = std::make_unique<WorkerPool>(
-      config.sessions.workers, WorkerPool::Watchdog{std::chrono::milliseconds(config.sessions.hook_timeout_ms),
-                                                    config.sessions.max_extra_workers, &p->metrics});
+      config.sessions.workers,
+      WorkerPool::Watchdog{std::chrono::milliseconds(config.sessions.hook_timeout_ms), config.sessions.max_extra_workers,
+                           &p->metrics, [inline_policy](const std::string& codec) { inline_policy->demote(codec); }});
   SessionEnv env{*p->pool, *p->timers, *p->adapter, p->metrics, config.sessions, api, {}};
   env.budget = std::make_shared<MemoryBudget>(config.sessions.max_total_queued_bytes, &p->metrics.queued_bytes);
   env.log_limits = p->log_limits;
-  env.inline_policy = std::make_shared<InlinePolicy>(config.sessions.inline_hooks);
+  env.inline_policy = inline_policy;
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
   p->reconciler = std::make_unique<Reconciler>(*p->dispatcher, config.sessions);
   p->unary = std::make_unique<UnaryService>(*p->dispatcher);

@@ -12,7 +12,7 @@ namespace exproto::host {
 
 // What the watchdog sees of one thread: whether it is inside a hook, since when, and for whom.
 struct HookSlot {
-  std::mutex mu;
+  mutable std::mutex mu;
   std::atomic<bool> claimed{false};  // inline slots only: in use by a thread now
   bool in_hook = false;
   bool overdue = false;
@@ -57,6 +57,22 @@ void WorkerPool::start_worker() {
 std::size_t WorkerPool::threads() const {
   std::lock_guard lk(mu_);
   return alive_;
+}
+
+std::size_t WorkerPool::hooks_running() const {
+  std::size_t n = 0;
+  std::lock_guard lk(mu_);
+  for (auto& w : workers_) {
+    std::lock_guard slot_lock(w.slot.mu);
+    n += w.slot.in_hook ? 1 : 0;
+  }
+  for (std::size_t i = 0; i < kInlineSlots; ++i) {
+    HookSlot& slot = inline_slots_[i];
+    if (!slot.claimed.load(std::memory_order_acquire)) continue;
+    std::lock_guard slot_lock(slot.mu);
+    n += slot.in_hook ? 1 : 0;
+  }
+  return n;
 }
 
 void WorkerPool::post(std::function<void()> task) {
@@ -176,6 +192,7 @@ void WorkerPool::watch(std::stop_token stop) {
     if (watchdog_.metrics) watchdog_.metrics->pool_workers_stuck.set(static_cast<int64_t>(stuck));
     for (const auto& o : found) {
       if (watchdog_.metrics) watchdog_.metrics->hook_overruns.inc();
+      if (watchdog_.on_overrun) watchdog_.on_overrun(o.codec);
       if (o.inline_thread) {
         spdlog::error("codec '{}' hook for conn {} has run {} ms inline on a transport thread "
                       "(sessions.hook_timeout_ms {}); its hooks run on the worker pool from now on, and the "

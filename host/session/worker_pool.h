@@ -31,6 +31,9 @@ class WorkerPool {
     std::chrono::milliseconds hook_timeout{0};  // 0: no watchdog
     std::size_t max_extra = 0;                  // replacement threads alive at once, at most
     Metrics* metrics = nullptr;
+    // Called on the watchdog thread with the codec's name when one of its hooks overruns (e.g. to
+    // stop running that codec's hooks inline).
+    std::function<void(const std::string& codec)> on_overrun;
   };
 
   explicit WorkerPool(std::size_t threads);  // no watchdog
@@ -43,6 +46,8 @@ class WorkerPool {
   std::size_t size() const { return size_; }
   // Threads alive now (size() plus replacements not yet retired).
   std::size_t threads() const;
+  // Hooks running right now, on the pool's threads and inline elsewhere.
+  std::size_t hooks_running() const;
   // Stops taking tasks and joins the threads, waiting at most until `deadline` for tasks that are
   // running; threads still inside a hook then are left behind (the process is about to exit).
   // Returns false when some were left.

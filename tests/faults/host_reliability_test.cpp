@@ -164,3 +164,35 @@ TEST_CASE("faults: 10 000 devices reconnect at once after EMQX restarted, every 
   fleet.close_all();
   CHECK(metric_reaches(*s, "exproto_sessions_active", 0, 30s));
 }
+
+TEST_CASE("faults: a codec hook that never returns, other devices keep being served and SIGTERM still ends the host") {
+  // A plugins folder with the spinning fixture codec next to the shipped ones.
+  ScratchDir plugins;
+  std::filesystem::copy_file(std::filesystem::path(EXPROTO_FIXTURE_DIR) / "fault_spin" / "fault_spin.so",
+                             plugins / "fault_spin.so");
+  auto s = stack_or_fail({.codecs = {"fault_spin"}, .tweak_host = [&](nlohmann::json& c) {
+                            c["plugins"]["dir"] = plugins.path().string();
+                            c["sessions"]["hook_timeout_ms"] = 300;
+                            c["shutdown"]["grace_ms"] = 1000;
+                          }});
+  INFO(s->logs());
+  auto stuck = Device::connect(s->device_port());
+  REQUIRE(stuck);
+  REQUIRE(stuck->write("hello\n"));
+  REQUIRE(stuck->read_line() == "hello");
+  REQUIRE(stuck->write("FAULT\n"));  // the hook spins forever
+  std::this_thread::sleep_for(500ms);
+  CHECK(metric(*s, "exproto_hook_overruns_total") == 1);
+  // Other devices of the same codec are still served.
+  for (int i = 0; i < 3; ++i) {
+    auto other = Device::connect(s->device_port());
+    REQUIRE(other);
+    REQUIRE(other->write("ping " + std::to_string(i) + "\n"));
+    CHECK(other->read_line(3s) == "ping " + std::to_string(i));
+  }
+  const auto term = Clock::now();
+  const auto exit = s->host->terminate(15s);
+  REQUIRE(exit);
+  CHECK_MESSAGE(exit->clean(), exit->describe());
+  CHECK(Clock::now() - term < 1s + 3s);  // the grace period, then out without waiting for the hook
+}
