@@ -52,7 +52,8 @@ const Vector kVectors[] = {
     {"0x8004 server time", Version::v2019, 0x8004, "231122031500", R"({"time":"231122031500"})"},
     {"0x8003 re-send 2013", Version::v2013, 0x8003, "0010 02 0002 0003", R"({"seq":16,"length":2,"ids":[2,3]})", BitOrder::emqx, true},
     {"0x8003 re-send 2019", Version::v2019, 0x8003, "0010 0002 0002 0003", R"({"seq":16,"length":2,"ids":[2,3]})", BitOrder::emqx, true},
-    {"0x0005 terminal re-send request", Version::v2019, 0x0005, "0010 0002 0002 0003", R"({"seq":16,"length":2,"ids":[2,3]})"},
+    // EMQX names the count of 0x0005 `count` (but reads `length` for 0x8003).
+    {"0x0005 terminal re-send request", Version::v2019, 0x0005, "0010 0002 0002 0003", R"({"seq":16,"count":2,"ids":[2,3]})"},
     {"0x8800 media answer", Version::v2013, 0x8800, "00000005 01 0003", R"({"mm_id":5,"length":1,"retx_ids":[3]})"},
     {"0x8104 query all params", Version::v2013, 0x8104, "", "{}"},
     {"0x8107 query attributes", Version::v2013, 0x8107, "", "{}"},
@@ -383,4 +384,10 @@ TEST_CASE("jt808: 0x8A00 takes `n` as exactly 128 raw bytes of the string, as EM
   CHECK_THROWS_WITH(encode_body(0x8A00, Json::parse(R"({"e":1,"n":"short"})"), {}), "\"n\" must be 128 bytes");
   const auto zeros = encode_body(0x8A00, Json{{"e", 0}, {"n", std::string(128, '\0')}}, {});
   CHECK(hex(zeros) == "00000000" + std::string(256, '0'));
+}
+
+TEST_CASE("jt808: 0x0005 publishes its count as `count`, EMQX's key") {
+  const auto j = decode_body(0x0005, unhex_bytes("0007 0001 0003"), BodyContext{Version::v2019});
+  CHECK(j == Json::parse(R"({"seq":7,"count":1,"ids":[3]})"));
+  CHECK_FALSE(j.contains("length"));
 }

@@ -151,7 +151,7 @@ TEST_CASE("jt808 session: 0x0005 is published, answered, and re-sends the named 
           kOk);
   const auto pub = Json::parse(t.publishes().back().payload);
   CHECK(pub["header"]["msg_id"] == 5);
-  CHECK(pub["body"] == Json{{"seq", first_sn}, {"length", 2}, {"ids", {2, 9}}});
+  CHECK(pub["body"] == Json{{"seq", first_sn}, {"count", 2}, {"ids", {2, 9}}});
   const auto bytes = t.s.take_sent();
   CHECK(hex(bytes).ends_with(hex(second)));  // re-sent unchanged
   const auto out = decode(bytes);

@@ -51,14 +51,15 @@ void resend_encode(const Json& b, Writer& w, const BodyContext& ctx) {
 }
 
 // 0x0005 (2019) the terminal asks for packages of one of our downlinks again: first package's
-// msg_sn WORD, count WORD, WORD package numbers; the same keys as 0x8003.
+// msg_sn WORD, count WORD, WORD package numbers. EMQX's parser names the count `count` here,
+// although its 0x8003 serialiser reads `length`; consumers of EMQX's JSON expect each as is.
 Json terminal_resend_decode(Reader& r, const BodyContext&) {
   Json o;
   o["seq"] = r.u16();
   const unsigned n = r.u16();
   Json ids = Json::array();
   for (unsigned i = 0; i < n; ++i) ids.push_back(r.u16());
-  o["length"] = n;
+  o["count"] = n;
   o["ids"] = std::move(ids);
   return o;
 }
