@@ -21,6 +21,11 @@ double cpu_us_per_frame(const LoadResult& r) {
   return r.handler_cpu_percent / 100.0 * r.window_seconds / static_cast<double>(r.frames) * 1e6;
 }
 
+double switches_per_frame(const LoadResult& r) {
+  if (r.handler_context_switches < 0 || r.frames == 0) return -1;
+  return r.handler_context_switches / static_cast<double>(r.frames);
+}
+
 std::string fmt(const char* format, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, value);
@@ -49,6 +54,8 @@ std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs) {
     s.adapter_calls_per_second = pick([](const LoadResult& r) { return r.adapter_calls_per_second; });
     bool cpu_known = std::all_of(rs.begin(), rs.end(), [](const auto* r) { return cpu_us_per_frame(*r) >= 0; });
     if (cpu_known) s.handler_cpu_us_per_frame = pick([](const LoadResult& r) { return cpu_us_per_frame(r); });
+    bool cs_known = std::all_of(rs.begin(), rs.end(), [](const auto* r) { return switches_per_frame(*r) >= 0; });
+    if (cs_known) s.handler_switches_per_frame = pick([](const LoadResult& r) { return switches_per_frame(r); });
     out[label] = s;
   }
   return out;
@@ -86,6 +93,7 @@ std::optional<Summary> ratio_of(const std::map<std::string, Summary>& summaries,
   r.p99_us = ratio(h.p99_us, b.p99_us);
   r.adapter_calls_per_second = ratio(h.adapter_calls_per_second, b.adapter_calls_per_second);
   r.handler_cpu_us_per_frame = ratio(h.handler_cpu_us_per_frame, b.handler_cpu_us_per_frame);
+  r.handler_switches_per_frame = ratio(h.handler_switches_per_frame, b.handler_switches_per_frame);
   return r;
 }
 
@@ -94,19 +102,22 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
       << (s.protocol == "jsonframe" ? "payload " + std::to_string(s.payload_bytes) + " B, " : std::string())
       << "pipeline "
       << s.pipeline << ", warm-up " << s.warmup_seconds << " s, window " << s.seconds << " s, "
-      << s.channels << " handler channels\n\n";
+      << s.channels << " handler channels"
+      << (s.rate > 0 ? ", open loop at " + fmt("%.0f", s.rate) + " frames/s (latency from the scheduled time)"
+                     : std::string(", closed loop (full speed)"))
+      << "\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-9s %5s %11s %11s %9s %9s %9s %9s %11s %7s %8s %9s %6s\n", "handler",
+  std::snprintf(line, sizeof line, "%-9s %5s %11s %11s %9s %9s %9s %9s %11s %7s %8s %9s %6s %6s\n", "handler",
                 "round", "conns", "frames/s", "p50 us", "p99 us", "p999 us", "max us", "adapter/s",
-                "bench%", "handler%", "cpu us/f", "errors");
+                "bench%", "handler%", "cpu us/f", "cs/f", "errors");
   out << line;
   for (const auto& r : runs) {
     std::string conns = std::to_string(r.conns_connected) + "/" + std::to_string(r.conns_requested);
-    std::snprintf(line, sizeof line, "%-9s %5d %11s %11.0f %9.0f %9.0f %9.0f %9.0f %11.0f %7.0f %8s %9s %6llu\n",
+    std::snprintf(line, sizeof line, "%-9s %5d %11s %11.0f %9.0f %9.0f %9.0f %9.0f %11.0f %7.0f %8s %9s %6s %6llu\n",
                   r.label.c_str(), r.round, conns.c_str(), r.frames_per_second, r.p50_us, r.p99_us,
                   r.p999_us, r.max_us, r.adapter_calls_per_second, r.bench_cpu_percent,
                   opt("%.0f", r.handler_cpu_percent).c_str(), opt("%.1f", cpu_us_per_frame(r)).c_str(),
-                  static_cast<unsigned long long>(r.errors()));
+                  opt("%.1f", switches_per_frame(r)).c_str(), static_cast<unsigned long long>(r.errors()));
     out << line;
   }
   for (const auto& r : runs)
@@ -128,13 +139,13 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
 
   auto summaries = summarize(runs);
   out << "\nmedians over rounds:\n";
-  std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s\n", "", "rounds", "frames/s", "p50 us",
-                "p99 us", "adapter/s", "cpu us/f");
+  std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s %6s\n", "", "rounds", "frames/s", "p50 us",
+                "p99 us", "adapter/s", "cpu us/f", "cs/f");
   out << line;
   for (const auto& [label, m] : summaries) {
-    std::snprintf(line, sizeof line, "%-16s %6zu %11.0f %9.0f %9.0f %11.0f %9s\n", label.c_str(), m.rounds,
+    std::snprintf(line, sizeof line, "%-16s %6zu %11.0f %9.0f %9.0f %11.0f %9s %6s\n", label.c_str(), m.rounds,
                   m.frames_per_second, m.p50_us, m.p99_us, m.adapter_calls_per_second,
-                  opt("%.1f", m.handler_cpu_us_per_frame).c_str());
+                  opt("%.1f", m.handler_cpu_us_per_frame).c_str(), opt("%.1f", m.handler_switches_per_frame).c_str());
     out << line;
   }
   for (const auto& [numerator, denominator] : {std::pair<std::string, std::string>{"host", "baseline"},
@@ -142,10 +153,11 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
     auto ratio = ratio_of(summaries, numerator, denominator);
     if (!ratio) continue;
     const std::string name = numerator + "/" + denominator;
-    std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s\n", name.c_str(), "",
+    std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s %6s\n", name.c_str(), "",
                   opt("%.2f", ratio->frames_per_second).c_str(), opt("%.2f", ratio->p50_us).c_str(),
                   opt("%.2f", ratio->p99_us).c_str(), opt("%.2f", ratio->adapter_calls_per_second).c_str(),
-                  opt("%.2f", ratio->handler_cpu_us_per_frame).c_str());
+                  opt("%.2f", ratio->handler_cpu_us_per_frame).c_str(),
+                  opt("%.2f", ratio->handler_switches_per_frame).c_str());
     out << line;
   }
 }
@@ -181,6 +193,9 @@ nlohmann::json run_json(const LoadResult& r) {
           {"bench_cpu_us_per_frame", r.frames ? r.bench_cpu_percent / 100.0 * r.window_seconds / r.frames * 1e6 : 0.0},
           {"handler_cpu_percent", r.handler_cpu_percent < 0 ? nlohmann::json() : nlohmann::json(r.handler_cpu_percent)},
           {"handler_cpu_us_per_frame", cpu_us_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(cpu_us_per_frame(r))},
+          {"handler_context_switches_per_frame",
+           switches_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(switches_per_frame(r))},
+          {"frames_scheduled", r.frames_scheduled},
           {"rpc_errors", r.rpc_errors},
           {"nacks", r.nacks},
           {"stray_acks", r.stray_acks},

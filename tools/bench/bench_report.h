@@ -21,6 +21,7 @@ struct Summary {
   double p99_us = 0;
   double adapter_calls_per_second = 0;
   double handler_cpu_us_per_frame = -1;  // -1 when the handler's CPU is unknown
+  double handler_switches_per_frame = -1;  // context switches of the handler per frame, -1 when unknown
 };
 
 std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs);

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,28 @@ std::optional<double> process_tree_cpu_seconds(pid_t pid) {
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     auto child = read_stat(name);
     if (child && child->ppid == pid) total += child->own + child->children;
+  }
+  return total;
+}
+
+}  // namespace exproto::bench
+
+namespace exproto::bench {
+
+std::optional<uint64_t> process_context_switches(pid_t pid) {
+  std::error_code ec;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::filesystem::directory_iterator it(tasks, ec);
+  if (ec) return std::nullopt;
+  uint64_t total = 0;
+  for (const auto& task : it) {
+    std::ifstream in(task.path() / "status");
+    std::string line;
+    while (std::getline(in, line)) {
+      // "voluntary_ctxt_switches:\t12" and "nonvoluntary_ctxt_switches:\t3"
+      if (line.find("ctxt_switches:") == std::string::npos) continue;
+      total += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+    }
   }
   return total;
 }

@@ -38,6 +38,37 @@ class SinkAttachment {
   AdapterServer& adapter_;
 };
 
+// Open loop: frames fall due at start + k / rate; due() releases those whose time came.
+class Pacer {
+ public:
+  Pacer(LoadRun& run, double rate) : run_(run), rate_(rate) {}
+  void start() { start_ = Clock::now(); }
+  void due() {
+    if (rate_ <= 0) return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    const auto target = static_cast<uint64_t>(elapsed * rate_);
+    for (; released_ < target; ++released_) run_.schedule(start_ + to_clock(static_cast<double>(released_) / rate_));
+  }
+  // Sleeps until `until`, releasing frames as they fall due (1 ms granularity in open loop).
+  void sleep_until(Clock::time_point until) {
+    if (rate_ <= 0) {
+      std::this_thread::sleep_until(until);
+      return;
+    }
+    for (auto now = Clock::now(); now < until; now = Clock::now()) {
+      due();
+      std::this_thread::sleep_until(std::min(until, now + std::chrono::milliseconds(1)));
+    }
+    due();
+  }
+
+ private:
+  LoadRun& run_;
+  const double rate_;
+  Clock::time_point start_{};
+  uint64_t released_ = 0;
+};
+
 double handler_cpu(pid_t pid) {
   if (pid <= 0) return -1;
   return process_tree_cpu_seconds(pid).value_or(-1);
@@ -53,13 +84,17 @@ LoadResult run_load(const LoadSettings& settings, AdapterServer& adapter) {
     SinkAttachment attachment(adapter, run);
     run.start_all();
     wait_for([&] { return run.settled() >= settings.conns; }, settings.connect_timeout_seconds);
-    std::this_thread::sleep_for(std::chrono::duration<double>(settings.warmup_seconds));
+    Pacer pacer(run, settings.rate);
+    pacer.start();
+    pacer.sleep_until(Clock::now() + to_clock(settings.warmup_seconds));
 
     auto t0 = Clock::now();
     uint64_t acks0 = run.acks();
     AdapterCounts calls0 = adapter.counts();
     double cpu0 = self_cpu_seconds();
     double handler0 = handler_cpu(settings.handler_pid);
+    const auto switches0 = settings.handler_pid > 0 ? process_context_switches(settings.handler_pid) : std::nullopt;
+    const uint64_t scheduled0 = run.scheduled();
     run.set_measuring(true);
 
     // The window in steps, so that a dip (a reload) is visible and not averaged away.
@@ -72,12 +107,12 @@ LoadResult run_load(const LoadSettings& settings, AdapterServer& adapter) {
     for (auto step_end = t0 + step;; step_end += step) {
       const auto until = std::min(step_end, end);
       if (reload_due && reload_time <= until) {
-        std::this_thread::sleep_until(reload_time);
+        pacer.sleep_until(reload_time);
         result.reload_at_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         settings.on_reload();
         reload_due = false;
       }
-      std::this_thread::sleep_until(until);
+      pacer.sleep_until(until);
       const uint64_t now_acks = run.acks();
       result.timeline.push_back(now_acks - step_acks);
       step_acks = now_acks;
@@ -90,6 +125,9 @@ LoadResult run_load(const LoadSettings& settings, AdapterServer& adapter) {
     AdapterCounts calls1 = adapter.counts();
     double cpu1 = self_cpu_seconds();
     double handler1 = handler_cpu(settings.handler_pid);
+    const auto switches1 = settings.handler_pid > 0 ? process_context_switches(settings.handler_pid) : std::nullopt;
+    if (switches0 && switches1) result.handler_context_switches = static_cast<double>(*switches1 - *switches0);
+    result.frames_scheduled = run.scheduled() - scheduled0;
 
     result.window_seconds = std::chrono::duration<double>(t1 - t0).count();
     result.frames = acks1 - acks0;

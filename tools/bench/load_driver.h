@@ -30,6 +30,10 @@ struct LoadSettings {
   std::function<void()> on_reload;   // must not throw: conns are in flight while it runs
   double connect_timeout_seconds = 10;
   double drain_timeout_seconds = 5;
+  // > 0: open loop at this many frames/s over all conns (EMQX's pace), each frame scheduled at a
+  // fixed time and its latency measured from that time, so a stall cannot hide (no coordinated
+  // omission); a conn still sends one frame at a time, later ones wait their turn. 0: closed loop.
+  double rate = 0;
 };
 
 // Opens settings.conns conns (OnSocketCreated, CONNECT, wait CONNACK), publishes for the warm-up

@@ -36,6 +36,10 @@ struct LoadResult {
 
   double bench_cpu_percent = 0;     // this process (driver + adapter), 100 = one core
   double handler_cpu_percent = -1;  // the handler process when known, else -1
+  // Voluntary + involuntary context switches of every thread of the handler process in the
+  // window (what thread hops cost at a moderate rate), -1 when unknown.
+  double handler_context_switches = -1;
+  uint64_t frames_scheduled = 0;    // open loop: frames due in the window (sent or still waiting)
 
   uint64_t rpc_errors = 0;      // handler RPCs that did not end OK
   uint64_t nacks = 0;           // CONNACK/PUBACK with a non-zero code

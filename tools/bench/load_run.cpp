@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -49,6 +50,9 @@ struct Conn {
   std::vector<Clock::time_point> sent;
   std::size_t head = 0;
   std::size_t outstanding = 0;
+  // open loop: frames whose scheduled time came, not sent yet (the device is still waiting for
+  // the previous frame's RPC); latency counts from the scheduled time
+  std::deque<Clock::time_point> due;
 };
 
 std::unique_ptr<DeviceProtocol> protocol_for(const LoadSettings& s) {
@@ -87,6 +91,19 @@ class LoadRun::Impl {
   }
 
   void set_measuring(bool on) { measuring_.store(on, std::memory_order_relaxed); }
+
+  // Open loop: the frames scheduled at `when` go to the conns in turn.
+  void schedule(Clock::time_point when) {
+    Conn& c = conns_[next_conn_++ % conns_.size()];
+    {
+      std::lock_guard lock(c.mu);
+      if (c.stage != Stage::publishing && c.stage != Stage::connecting) return;
+      c.due.push_back(when);
+    }
+    scheduled_.fetch_add(1, std::memory_order_relaxed);
+    advance(c);
+  }
+  uint64_t scheduled() const { return scheduled_.load(std::memory_order_relaxed); }
 
   // No new frames from now on; each conn closes when its outstanding frames are acked.
   void stop() {
@@ -225,7 +242,12 @@ class LoadRun::Impl {
       if (action == Action::publish) {
         // rebuilt under the lock: the previous report's RPC has completed (one in flight per conn)
         if (protocol_->report_changes_per_frame()) c.publish_frame.set_bytes(protocol_->report(c.device, ++c.serial));
-        c.sent[(c.head + c.outstanding) % c.sent.size()] = Clock::now();
+        if (open_loop_) {
+          c.sent[(c.head + c.outstanding) % c.sent.size()] = c.due.front();
+          c.due.pop_front();
+        } else {
+          c.sent[(c.head + c.outstanding) % c.sent.size()] = Clock::now();
+        }
         ++c.outstanding;
       }
     }
@@ -251,6 +273,7 @@ class LoadRun::Impl {
       case Stage::publishing:
         if (give_up || (stopping && (c.outstanding == 0 || forcing_.load()))) break;
         if (stopping || c.outstanding >= c.sent.size()) return Action::none;
+        if (open_loop_ && c.due.empty()) return Action::none;  // its next frame is not due yet
         return Action::publish;
       case Stage::closing:
         c.stage = Stage::closed;
@@ -306,6 +329,9 @@ class LoadRun::Impl {
   std::vector<Conn> conns_;
 
   std::atomic<bool> measuring_{false}, stopping_{false}, forcing_{false};
+  const bool open_loop_ = settings_.rate > 0;
+  std::atomic<std::size_t> next_conn_{0};
+  std::atomic<uint64_t> scheduled_{0};
   std::atomic<std::size_t> connected_{0}, given_up_{0}, closed_{0};
   std::atomic<int> rpcs_in_flight_{0};
   alignas(64) std::atomic<uint64_t> acks_{0};
@@ -321,6 +347,8 @@ LoadRun::LoadRun(const LoadSettings& settings) : impl_(std::make_unique<Impl>(se
 LoadRun::~LoadRun() = default;
 void LoadRun::start_all() { impl_->start_all(); }
 void LoadRun::set_measuring(bool on) { impl_->set_measuring(on); }
+void LoadRun::schedule(std::chrono::steady_clock::time_point when) { impl_->schedule(when); }
+uint64_t LoadRun::scheduled() const { return impl_->scheduled(); }
 void LoadRun::stop() { impl_->stop(); }
 void LoadRun::force() { impl_->force(); }
 void LoadRun::cancel_all() { impl_->cancel_all(); }

@@ -2,6 +2,7 @@
 // rules: one handler RPC in flight per conn, FIFO) and what they measured.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,9 @@ class LoadRun final : public AdapterSink {
 
   void start_all();                 // every conn: OnSocketCreated, CONNECT, then PUBLISH frames
   void set_measuring(bool on);      // latencies are recorded only while on
+  // Open loop (LoadSettings::rate > 0): one more frame is due at `when`, for the next conn in turn.
+  void schedule(std::chrono::steady_clock::time_point when);
+  uint64_t scheduled() const;       // frames scheduled so far
   void stop();                      // no new frames; each conn closes once its frames are acked
   void force();                     // close even conns still waiting for PUBACKs
   void cancel_all();                // cancel in-flight RPCs (the handler stopped answering)

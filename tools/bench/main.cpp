@@ -59,6 +59,10 @@ void add_options(CLI::App& app, Cli& cli) {
       ->capture_default_str()->check(CLI::IsMember({"jsonframe", "jt808"}));
   app.add_option("--conns", cli.load.conns, "simulated device connections")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seconds", cli.load.seconds, "measured window per run")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--rate", cli.load.rate,
+                 "open loop: frames/s over all conns, each at a fixed scheduled time, latency measured from it "
+                 "(EMQX's pace: one frame in flight per device); 0 = closed loop, full speed")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--warmup", cli.load.warmup_seconds, "publishing before the window opens")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--payload-bytes", cli.load.payload_bytes, "PUBLISH payload size")->capture_default_str();
   app.add_option("--pipeline", cli.load.pipeline, "frames outstanding per conn (sent, not yet PUBACKed)")
