@@ -61,6 +61,9 @@ vectors = {
     "pkg_ack2_13": frame(0x8001, P13, 4, bytes.fromhex("000b090000")),
     "heartbeat13": frame(0x0002, P13, 4, b""),
     "heartbeat_ack13": frame(0x8001, P13, 3, bytes.fromhex("0004000200")),
+    # A heartbeat with one stray body byte, and EMQX's answer right after login (msg_sn 2).
+    "heartbeat_byte13": frame(0x0002, P13, 4, b"\x5a"),
+    "heartbeat_byte_ack13": frame(0x8001, P13, 2, bytes.fromhex("0004000200")),
 }
 if __name__ == "__main__":
     for name, hexstr in vectors.items():

@@ -175,6 +175,39 @@ TEST_CASE("jt808: heartbeat is answered and not published, time query answered w
   CHECK(sent[0].body["time"].get<std::string>().size() == 12);
 }
 
+TEST_CASE("jt808: a heartbeat with a stray body byte gets 0x8001 result 0, as EMQX answers it") {
+  {
+    Rig t;
+    t.login13();
+    REQUIRE(t.in(vec::heartbeat_byte13) == kOk);
+    CHECK(t.out() == vec::heartbeat_byte_ack13);
+    CHECK(t.publishes().empty());  // still not published
+    t.s.close();
+    CHECK(t.s.logged("bad_body=0"));
+  }
+  {
+    // Not a bad frame either when bad frames close the connection.
+    Rig t(R"({"ignore_unsupported_frames":false})");
+    t.login13();
+    CHECK(t.in(vec::heartbeat_byte13) == kOk);
+    CHECK(t.out() == vec::heartbeat_byte_ack13);
+  }
+  {
+    // publish_control_messages publishes it with EMQX's reading of such a body.
+    Rig t(R"({"publish_control_messages":true})");
+    t.login13();
+    REQUIRE(t.in(vec::heartbeat_byte13) == kOk);
+    CHECK(t.out() == vec::heartbeat_byte_ack13);
+    CHECK(Json::parse(t.publishes().back().payload)["body"] == Json::parse(R"({"unknown_id":true,"data":"Wg=="})"));
+  }
+  {
+    // Before authentication it is ignored like any heartbeat.
+    Rig t;
+    REQUIRE(t.in(vec::heartbeat_byte13) == kOk);
+    CHECK(t.out().empty());
+  }
+}
+
 TEST_CASE("jt808: logout closes the connection without a reply") {
   Rig t;
   t.login13();

@@ -73,6 +73,8 @@ inline constexpr const char* pkg_ack1_13 = "7e800100050138001380000003000a090000
 inline constexpr const char* pkg_ack2_13 = "7e800100050138001380000004000b090000287e";
 inline constexpr const char* heartbeat13 = "7e000200000138001380000004ac7e";
 inline constexpr const char* heartbeat_ack13 = "7e80010005013800138000000300040002002b7e";
+inline constexpr const char* heartbeat_byte13 = "7e0002000101380013800000045af77e";
+inline constexpr const char* heartbeat_byte_ack13 = "7e80010005013800138000000200040002002a7e";
 }  // namespace vec
 
 }  // namespace jt808test

@@ -7,6 +7,17 @@ namespace {
 Json empty_decode(Reader&, const BodyContext&) { return Json::object(); }
 void empty_encode(const Json&, Writer&, const BodyContext&) {}
 
+// 0x0002 heartbeat: empty. EMQX's parser has no layout for a heartbeat that carries bytes, so it
+// renders them as its unknown-id body and its channel still answers by message id; a terminal
+// whose heartbeat has a stray byte must get its 0x8001 here too, not silence.
+Json heartbeat_decode(Reader& r, const BodyContext&) {
+  if (r.done()) return Json::object();
+  return Json{{"unknown_id", true}, {"data", base64_encode(r.rest())}};
+}
+void heartbeat_encode(const Json& b, Writer& w, const BodyContext&) {
+  if (b.contains("data")) w.raw(get_base64(b, "data"));  // only tests and simulators send these
+}
+
 // 0x0001 terminal / 0x8001 platform general response: exactly 5 bytes.
 Json general_decode(Reader& r, const BodyContext&) {
   Json o;
@@ -94,7 +105,7 @@ void media_ack_encode(const Json& b, Writer& w, const BodyContext&) {
 
 constexpr BodyCodec kCodecs[] = {
     {0x0001, general_decode, general_encode},  {0x8001, general_decode, general_encode},
-    {0x0002, empty_decode, empty_encode},      {0x0003, empty_decode, empty_encode},
+    {0x0002, heartbeat_decode, heartbeat_encode}, {0x0003, empty_decode, empty_encode},
     {0x0004, empty_decode, empty_encode},      {0x8004, time_decode, time_encode},
     {0x8003, resend_decode, resend_encode},    {0x8800, media_ack_decode, media_ack_encode},
     {0x0005, terminal_resend_decode, terminal_resend_encode},
