@@ -96,7 +96,7 @@ const Vector kVectors[] = {
      LOC_HEX
      " 01 04 00000064 02 02 0032 03 02 0258 04 02 0001 05 02 0102 06 02 fff6 11 05 01 00000007"
      " 12 06 02 00000008 01 13 07 00000009 000a 01 14 01 05 25 04 80000000 2a 02 8000 2b 04 00020001"
-     " 30 01 1f 31 01 0c e0 01 02 e1 02 abcd",
+     " 30 01 1f 31 01 0c e1 02 abcd e0 01 02",  // an opaque 0xE0 value is written last
      "{" LOC_JSON R"(,"extra":{"mileage":100,"fuel_meter":50,"speed":600,"alarm_id":1,"5":"AQI=","6":"//Y=",)"
      R"("overspeed_alarm":{"type":1,"id":7},"in_out_alarm":{"type":2,"id":8,"direction":1},)"
      R"("path_time_alarm":{"id":9,"time":10,"result":1},"20":"BQ==","signal":)" SIGNAL_LOW_BEAM
@@ -386,6 +386,42 @@ TEST_CASE("jt808: 0x8A00 takes `n` as exactly 128 raw bytes of the string, as EM
   CHECK_THROWS_WITH(encode_body(0x8A00, Json::parse(R"({"e":1,"n":"short"})"), {}), "\"n\" must be 128 bytes");
   const auto zeros = encode_body(0x8A00, Json{{"e", 0}, {"n", std::string(128, '\0')}}, {});
   CHECK(hex(zeros) == "00000000" + std::string(256, '0'));
+}
+
+TEST_CASE("jt808: an 0xE0 location item is published and its value read again as items, as EMQX reads it") {
+  const BodyContext ctx{};
+  const auto extra = [&](const char* items_hex) {
+    return decode_body(0x0200, unhex_bytes(std::string(kLoc) + " " + items_hex), ctx)["extra"];
+  };
+  // The custom block holds items: they are decoded too (EMQX: rssi and gnss_sat_num from inside).
+  CHECK(extra("e0 06 30011f 31010c") == Json::parse(R"({"custome":"MAEfMQEM","rssi":31,"gnss_sat_num":12})"));
+  // Items after the block are read as before.
+  CHECK(extra("01 04 00000064 e0 03 30011f 31010c") ==
+        Json::parse(R"({"mileage":100,"custome":"MAEf","rssi":31,"gnss_sat_num":12})"));
+  // Nested blocks: each is published in turn, the innermost wins (EMQX overwrites likewise).
+  CHECK(extra("e0 05 e0 03 30011f") == Json::parse(R"({"custome":"MAEf","rssi":31})"));
+  // A block of vendor bytes that are not items (EMQX fails the frame): kept whole, reading goes on
+  // after it.
+  CHECK(extra("e0 02 abcd 30011f") == Json::parse(R"({"custome":"q80=","rssi":31})"));
+  // A value that only starts like items but runs past the body is also taken as opaque.
+  CHECK(extra("e0 01 30 31010c") == Json::parse(R"({"custome":"MA==","gnss_sat_num":12})"));
+  // 0xE1–0xFF inside the block: `custome` becomes their object with the block under "224".
+  CHECK(extra("e0 04 e102abcd") == Json::parse(R"({"custome":{"224":"4QKrzQ==","225":"q80="}})"));
+  // An 0xE0 whose own length runs past the body is still a bad body.
+  CHECK_THROWS_AS(extra("e0 04 30011f"), BodyError);
+  // Encoding places the 0xE0 item so that the bytes read back as the JSON: a value made of items
+  // first (the items after it have the last word, here rssi 5 over the 7 inside), any other value
+  // last (so that reading it again cannot run into the 0xE1 item).
+  const auto items_hex = [&](const char* hex_items) {
+    const auto j = decode_body(0x0200, unhex_bytes(std::string(kLoc) + " " + hex_items), ctx);
+    const auto again = encode_body(0x0200, j, ctx);
+    CHECK(decode_body(0x0200, again, ctx) == j);
+    return hex(std::span<const std::uint8_t>(again).subspan(28));
+  };
+  CHECK(items_hex("e0 03 300107 300105") == "e003300107300105");
+  CHECK(items_hex("300105 e0 03 300107") == "e003300107300107");
+  CHECK(items_hex("e1 01 aa e0 02 3003") == "e101aae0023003");
+  CHECK(items_hex("e0 06 30011f 31010c") == "e00630011f31010c30011f31010c");
 }
 
 TEST_CASE("jt808: 0x0005 publishes its count as `count`, EMQX's key") {

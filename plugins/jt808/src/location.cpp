@@ -1,14 +1,18 @@
 // Additional-information items follow EMQX's naming (including its spellings `custome`, `cluth`).
-// Deliberate differences, all for input EMQX fails on:
+// An 0xE0 item ("length of the custom information that follows") is read as EMQX reads it: its
+// value is published as `custome` and then read again as items, so custom items packed inside it
+// (or anything after it) are decoded as well. Deliberate differences, all for input EMQX fails on:
 //  - 0x11 with a length other than 1 or 5 falls back to the reserved form (EMQX: parse error);
-//  - 0xE0 is not re-parsed as further items; when 0xE1–0xFF items are present too, `custome` is
-//    the object of those items and the 0xE0 value is kept in it under "224" (EMQX: parse error).
+//  - an 0xE0 value that cannot be read as items (vendor bytes) is skipped whole instead;
+//  - when 0xE1–0xFF items are present too, `custome` is the object of those items and the 0xE0
+//    value is kept in it under "224" (EMQX: parse error).
 #include "location.hpp"
 
 #include <array>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace jt808 {
 namespace {
@@ -120,17 +124,43 @@ const char* item_name(std::uint8_t id) {
   }
 }
 
-Json decode_extra(Reader& r, const BodyContext& ctx) {
+// readable[p]: the bytes from offset p to the end split into whole items, where at an 0xE0 item
+// reading may go on either inside its value (EMQX's way) or after it. Computed from the end in one
+// pass, so choosing at every 0xE0 costs no backtracking however they nest.
+std::vector<bool> readable_offsets(std::span<const std::uint8_t> items) {
+  const auto n = items.size();
+  std::vector<bool> readable(n + 1, false);
+  readable[n] = true;
+  for (std::size_t p = n; p-- > 0;) {
+    if (n - p < 2) continue;
+    const auto after = p + 2 + items[p + 1];
+    if (after > n) continue;
+    readable[p] = readable[after] || (items[p] == 0xE0 && readable[p + 2]);
+  }
+  return readable;
+}
+
+Json decode_extra(std::span<const std::uint8_t> items, const BodyContext& ctx) {
   Json extra = Json::object();
   Json custom = Json::object();
   std::optional<std::string> e0;
   std::map<std::uint8_t, std::string> key_of;
-  while (!r.done()) {
+  std::vector<bool> readable;  // only computed when an 0xE0 item appears (most reports have none)
+  std::size_t p = 0;
+  while (p < items.size()) {
+    Reader r(items.subspan(p));  // throws when an item runs past the body
     const auto id = r.u8();
     const auto len = r.u8();
     const auto value = r.take(len);
     if (id == 0xE0) {
       e0 = base64_encode(value);
+      if (readable.empty()) readable = readable_offsets(items);
+      // EMQX goes on right after the length byte: the value is read again as items. Where that
+      // cannot reach the end (EMQX fails the frame) the value is skipped as an opaque block.
+      if (readable[p + 2]) {
+        p += 2;
+        continue;
+      }
     } else if (id > 0xE0) {
       custom[std::to_string(id)] = base64_encode(value);
     } else {
@@ -143,6 +173,7 @@ Json decode_extra(Reader& r, const BodyContext& ctx) {
       key = known ? item_name(id) : std::to_string(id);
       extra[key] = std::move(v);
     }
+    p += 2 + len;
   }
   if (!custom.empty()) {
     if (e0) custom["224"] = *e0;
@@ -240,11 +271,21 @@ void encode_extra(const Json& extra, Writer& w, const BodyContext& ctx) {
       encode_known(key, extra, items, ctx);
     }
   }
-  for (const auto& [id, value] : items) {
+  const auto put = [&w](unsigned id, const Bytes& value) {
     w.u8(id);
     w.u8(value.size());
     w.raw(value);
-  }
+  };
+  // Where the 0xE0 item goes matters, since reading takes its value again as items. A value that
+  // is a whole sequence of items goes first: it is re-read, and the items written after it have
+  // the last word, as they had in the report this JSON was read from. Any other value goes last,
+  // where nothing follows that its re-reading could run into, so it stays opaque. Either way
+  // decoding these bytes gives this JSON back.
+  const auto e0 = items.extract(0xE0);
+  const bool e0_first = !e0.empty() && readable_offsets(e0.mapped())[0];
+  if (e0_first) put(0xE0, e0.mapped());
+  for (const auto& [id, value] : items) put(id, value);
+  if (!e0.empty() && !e0_first) put(0xE0, e0.mapped());
 }
 
 }  // namespace
@@ -259,7 +300,7 @@ Json decode_location(Reader& r, const BodyContext& ctx) {
   o["speed"] = r.u16();
   o["direction"] = r.u16();
   o["time"] = r.bcd(6);
-  if (!r.done()) o["extra"] = decode_extra(r, ctx);
+  if (!r.done()) o["extra"] = decode_extra(r.rest(), ctx);
   return o;
 }
 
