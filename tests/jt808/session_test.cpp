@@ -420,6 +420,50 @@ TEST_CASE("jt808: downlinks: custom msg_sn, bad payloads, queue limit, 0x8103 an
   CHECK(t.s.logged("dropped=1"));
 }
 
+TEST_CASE("jt808: downlinks waiting for answers never share a msg_sn, custom or not") {
+  Rig t;
+  t.login13();  // register answer 0, auth answer 1: the session's next number is 2
+  const auto ack = [](std::uint16_t sn, std::uint16_t seq, std::uint16_t id) {
+    jt808::Writer w;
+    w.u16(seq);
+    w.u16(id);
+    w.u8(0);
+    return frame13(0x0001, sn, hex(std::string_view(reinterpret_cast<const char*>(w.bytes().data()), w.size())));
+  };
+  // A caller-numbered downlink of two packages: 3 and 4, used as given; the counter stays at 2.
+  Json big{{"header", {{"msg_id", 0x8900}, {"msg_sn", 3}}},
+           {"body", {{"type", 1}, {"data", jt808::base64_encode(jt808::as_bytes(std::string(1500, 'x')))}}}};
+  REQUIRE(t.s.messages({{kDn13, big.dump()}}) == kOk);
+  auto sent = decode(t.s.take_sent());
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].header.msg_sn == 3);
+  CHECK(sent[1].header.msg_sn == 4);
+  // The session's own numbers: 2 is free; then 3 and 4 are held, so the next one is 5 (EMQX would
+  // send 3 again, and the terminal's 0x0001 for seq 3 would answer two downlinks).
+  REQUIRE(t.s.messages({{kDn13, text_command()}, {kDn13, text_command()}}) == kOk);
+  sent = decode(t.s.take_sent());
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].header.msg_sn == 2);
+  CHECK(sent[1].header.msg_sn == 5);
+  // Replies count on: the next location answer is 6 (exact frame, by the reference builder).
+  REQUIRE(t.in(vec::location13) == kOk);
+  CHECK(t.out() == "7e8001000501380013800000060002020000287e");
+  // A caller msg_sn held by a waiting downlink (a package of the 0x8900, or the first text) is
+  // refused with a log line; nothing is sent.
+  REQUIRE(t.s.messages({{kDn13, text_command(4)}, {kDn13, text_command(2)}}) == kOk);
+  CHECK(t.out().empty());
+  CHECK(t.s.logged("msg_sn 4 is held by a downlink still waiting for its answer"));
+  CHECK(t.s.logged("msg_sn 2 is held by a downlink still waiting for its answer"));
+  // Once the 0x8900's packages are answered their numbers are free again.
+  REQUIRE(t.s.bytes(ack(40, 3, 0x8900) + ack(41, 4, 0x8900)) == kOk);
+  REQUIRE(t.s.messages({{kDn13, text_command(4)}}) == kOk);
+  sent = decode(t.s.take_sent());
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].header.msg_sn == 4);
+  t.s.close();
+  CHECK(t.s.logged("bad_downlink=2"));
+}
+
 TEST_CASE("jt808: a downlink body over 1023 bytes is split into packages, each acknowledged") {
   Rig t;
   t.login13();

@@ -139,6 +139,15 @@ bool Outbox::in_flight(std::uint16_t msg_id) const {
   return std::any_of(inflight_.begin(), inflight_.end(), [msg_id](const Entry& e) { return e.msg.msg_id == msg_id; });
 }
 
+std::vector<std::uint16_t> Outbox::serials_in_use() const {
+  std::vector<std::uint16_t> used;
+  for (const auto& e : inflight_) used.insert(used.end(), e.msg.sns.begin(), e.msg.sns.end());
+  for (const auto& m : queue_) used.insert(used.end(), m.sns.begin(), m.sns.end());
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  return used;
+}
+
 void Outbox::finish(std::list<Entry>::iterator it) {
   if (it->timer_id != 0) port_.cancel_timer(it->timer_id);
   ++counters_.acked;

@@ -60,6 +60,9 @@ class Outbox {
   void on_timer(std::uint64_t key);
   /// True while a downlink of `msg_id` waits for its answer.
   bool in_flight(std::uint16_t msg_id) const;
+  /// The msg_sn of every package of the downlinks in flight or queued, sorted ascending (unique):
+  /// the numbers a new message must not take (serials.hpp).
+  std::vector<std::uint16_t> serials_in_use() const;
 
   std::size_t inflight_count() const { return inflight_.size(); }
   std::size_t queued_count() const { return queue_.size(); }

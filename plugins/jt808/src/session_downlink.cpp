@@ -5,6 +5,7 @@
 #include "session.hpp"
 
 #include "message_json.hpp"
+#include "serials.hpp"
 
 #include <vector>
 
@@ -18,7 +19,13 @@ void Jt808Session::reply_general(const Header& request, std::uint8_t result) {
 }
 
 void Jt808Session::send_platform(std::uint16_t msg_id, const Json& body, std::optional<std::uint16_t> custom_sn) {
-  outbox_.submit(build(msg_id, encode_body(msg_id, body, context(version_)), custom_sn));
+  try {
+    outbox_.submit(build(msg_id, encode_body(msg_id, body, context(version_)), custom_sn));
+  } catch (const BodyError& e) {
+    // A reply that cannot be built (e.g. every serial number held by waiting downlinks) is lost,
+    // not a reason to fail the terminal's whole read.
+    warn("reply msg_id=" + std::to_string(msg_id) + " not sent: " + e.what());
+  }
 }
 
 OutgoingMessage Jt808Session::build(std::uint16_t msg_id, const Bytes& body, std::optional<std::uint16_t> custom_sn) {
@@ -33,9 +40,27 @@ OutgoingMessage Jt808Session::build(std::uint16_t msg_id, const Bytes& body, std
   h.phone = phone_;
   h.subpackage = packages > 1;
   h.frag_total = static_cast<std::uint16_t>(packages);
+  // No two messages may share a msg_sn while one of them waits for its answer, or the terminal's
+  // answers (and its 0x0005 requests) become ambiguous. A custom msg_sn is used as is (EMQX) but
+  // refused when it would collide; the session's own numbers skip those still held, so they also
+  // pass over the packages of a custom-numbered downlink (EMQX neither checks nor skips).
+  const auto used = outbox_.serials_in_use();
+  std::uint16_t first = 0;
+  if (custom_sn) {
+    if (serials_taken(*custom_sn, packages, used)) {
+      throw BodyError("msg_sn " + std::to_string(*custom_sn) +
+                      (packages > 1 ? "…" + std::to_string(static_cast<std::uint16_t>(*custom_sn + packages - 1)) : "") +
+                      " is held by a downlink still waiting for its answer");
+    }
+    first = *custom_sn;
+  } else {
+    const auto run = free_serials(next_sn_, packages, used);
+    if (!run) throw BodyError("no " + std::to_string(packages) + " consecutive free serial numbers");
+    first = *run;
+    next_sn_ = static_cast<std::uint16_t>(first + packages);
+  }
   for (std::size_t i = 0; i < packages; ++i) {
-    // A custom msg_sn is used as is and does not advance the session counter (as EMQX).
-    h.msg_sn = custom_sn ? static_cast<std::uint16_t>(*custom_sn + i) : next_sn_++;
+    h.msg_sn = static_cast<std::uint16_t>(first + i);
     h.frag_sn = static_cast<std::uint16_t>(i + 1);
     const auto begin = std::min(body.size(), i * kMaxPackageBody);
     const auto end = std::min(body.size(), begin + kMaxPackageBody);
