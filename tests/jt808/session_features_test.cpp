@@ -52,9 +52,14 @@ TEST_CASE("jt808 session: by default text is passed through as raw bytes") {
   Rig t;
   t.login13();
   REQUIRE(t.s.bytes(frame13(0x0702, 5, kDriverGbk)) == kOk);
-  // GBK bytes are not UTF-8: each invalid sequence becomes U+FFFD when serialised, as EMQX's jiffy.
-  const auto body = Json::parse(t.publishes().back().payload)["body"];
-  CHECK(body["driver_name"] != "张三");
+  // GBK bytes are not UTF-8: repaired as EMQX's jiffy repairs them. 张三 (D5 C5 C8 FD) has no
+  // continuation byte, so each byte is a U+FFFD; 北京 (B1 B1 BE A9) is one continuation-byte run,
+  // so one U+FFFD (one per byte before EMQX's behaviour was matched).
+  const auto payload = t.publishes().back().payload;
+  const auto body = Json::parse(payload)["body"];
+  CHECK(body["driver_name"] == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(body["organization"] == "\xef\xbf\xbd");
+  CHECK(payload.find(R"("organization":")" "\xef\xbf\xbd" R"(")") != std::string::npos);
   REQUIRE(t.s.messages({{kDn13, R"({"header":{"msg_id":33536},"body":{"flag":1,"text":"京"}})"}}) == kOk);
   const auto sent = decode(t.s.take_sent());
   CHECK(hex(sent.back().body["text"].get<std::string>()) == "e4baac");

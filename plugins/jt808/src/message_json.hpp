@@ -16,8 +16,8 @@ namespace jt808 {
 /// frames; frag_total/frag_sn for a package published on its own.
 Json header_json(const Header& h);
 
-/// Serialises a payload. Invalid UTF-8 in strings (raw STRING fields) becomes U+FFFD, as EMQX's
-/// JSON encoder does with force_utf8.
+/// Serialises a payload. Invalid UTF-8 in strings (raw STRING fields) is repaired exactly as EMQX's
+/// JSON encoder (jiffy, force_utf8) repairs it; see utf8_repair.hpp.
 std::string dump_json(const Json& j);
 
 /// The upstream payload of one message.
