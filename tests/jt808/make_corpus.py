@@ -19,6 +19,12 @@ def write(folder, name, data):
 for name in ["register13", "auth19", "location13", "location19", "escaped13", "pkg1_13", "text19"]:
     write("corpus/frame", name, bytes([7]) + V[name])
 write("corpus/frame", "garbage_and_shared_flags", b"\x03xyz" + V["auth13"] + V["heartbeat13"][1:])
+write("corpus/frame", "heartbeat_byte13", bytes([7]) + V["heartbeat_byte13"])
+# 0xE0 blocks holding items, nested, and opaque; a register whose plate is GBK (not UTF-8).
+write("corpus/frame", "location_e0_13", bytes([7]) + bytes.fromhex(mv.frame(
+    0x0200, mv.P13, 5, mv.LOC + bytes.fromhex("e00730011fe0023101" "e002abcd" "31010c"))))
+write("corpus/frame", "register_gbk13", bytes([7]) + bytes.fromhex(mv.frame(
+    0x0100, mv.P13, 0, mv.REGISTER13[:-6] + bytes.fromhex("bea9413132338080ff"))))
 
 # Session fuzzer: mode byte (bit 7: log in first; low bits: config), then events
 # 0 = bytes (len, data), 2 = resolve next (code), 3 = fire timer (index), 4 = downlink (len, json),
@@ -48,6 +54,14 @@ write("corpus/session", "areas_gbk_unknown", bytes([0x81]) +
                                                          "radius": 3, "max_speed": 80, "overspeed_duration": 10}]})) +
       chunk(4, downlink(0x8300, {"flag": 1, "text": "京A12345"})) +
       chunk(0, bytes.fromhex("7e0f01000201380013800000080102ad7e")))
+# Caller-numbered downlinks next to the session's own numbers (the second custom one collides).
+def custom(sn):
+    return json.dumps({"header": {"msg_id": 0x8300, "msg_sn": sn}, "body": {"flag": 1, "text": "x"}}).encode()
+
+
+write("corpus/session", "custom_serials", bytes([0x80]) + chunk(4, custom(3)) +
+      chunk(4, downlink(0x8300, {"flag": 1, "text": "hi"})) + chunk(4, downlink(0x8300, {"flag": 1, "text": "hi"})) +
+      chunk(4, custom(3)) + chunk(0, V["heartbeat_byte13"]))
 write("corpus/session", "migrations", bytes([0x82]) + chunk(0, V["pkg1_13"][:9]) + bytes([6, 1]) +
       chunk(0, V["pkg1_13"][9:]) + chunk(4, downlink(0x8300, {"flag": 1, "text": "hi"})) + bytes([6, 1]) +
       bytes([3, 0, 6, 1]) + chunk(0, V["pkg2_13"]) + bytes([6, 1]) + chunk(0, V["text_ack13"]))
