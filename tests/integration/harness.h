@@ -67,6 +67,10 @@ std::string publish_frame(const std::string& topic, const std::string& payload, 
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s);
 
+// grpc.health.v1.Health/Check with an empty service name on `address`: the response's bytes
+// ("\x08\x01" SERVING, "\x08\x02" NOT_SERVING) or "error: <message>".
+std::string health_check(const std::string& address);
+
 // Waits on the gateway records.
 bool wait_records(exproto::devgw::Gateway& gw, const std::function<bool(const exproto::devgw::Records&)>& pred,
                   std::chrono::milliseconds timeout = 5s);

@@ -74,9 +74,11 @@ TEST_CASE("reliability: EMQX killed and restarted under live devices, the sessio
   REQUIRE(wait_until([&] { return m.adapter_ready.get() == 0; }, 5s));
   // No OnSocketClosed came: without reconciliation these would live forever.
   CHECK(m.sessions_active.get() == kDevices);
+  CHECK(health_check(s.host_config().handler.bind) == std::string("\x08\x02"));  // NOT_SERVING
 
   s.restart_gateway();
   REQUIRE(wait_until([&] { return m.adapter_recoveries.get() == 1; }, 10s));
+  CHECK(health_check(s.host_config().handler.bind) == std::string("\x08\x01"));  // SERVING again
   REQUIRE(wait_until([&] { return m.sessions_active.get() == 0; }, 10s));
   CHECK(m.sessions_swept.get() == kDevices);
 

@@ -1,7 +1,6 @@
 // The admin endpoint: status with generations, reload/rollback, metrics, and grpc.health.v1 on
 // the handler port.
 #include <doctest/doctest.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include "admin.grpc.pb.h"
@@ -12,38 +11,6 @@ namespace host = exproto::host;
 namespace pb = exproto::admin::v1;
 
 namespace {
-
-// grpc.health.v1.Health/Check with an empty service name, through the generic stub (the
-// request is an empty message; SERVING is field 1 = 1, i.e. the bytes 08 01).
-std::string health_check(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::ByteBuffer request;  // empty HealthCheckRequest
-  grpc::Slice empty("");
-  request = grpc::ByteBuffer(&empty, 1);
-  grpc::ByteBuffer response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard lk(mu);
-                   status = std::move(s);
-                   done = true;
-                   cv.notify_all();
-                 });
-  std::unique_lock lk(mu);
-  cv.wait(lk, [&] { return done; });
-  if (!status.ok()) return "error: " + status.error_message();
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return bytes;
-}
 
 }  // namespace
 
@@ -120,7 +87,7 @@ TEST_CASE("admin: status, reload, rollback, metrics, and health on the handler p
     CHECK(m.prometheus().find("exproto_sessions_migrated_total 2") != std::string::npos);
     CHECK(m.prometheus().find("exproto_codec_loads_total 3") != std::string::npos);
   }
-  CHECK(health_check(s.host_config().handler.bind) == std::string("\x08\x01"));
+  CHECK(itest::health_check(s.host_config().handler.bind) == std::string("\x08\x01"));
 }
 
 TEST_CASE("SIGHUP routes: a changed codec config applies to new connections and existing ones continue") {
