@@ -72,7 +72,7 @@ struct App::Parts {
   std::unique_ptr<TimerService> timers;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<Dispatcher> dispatcher;
-  std::unique_ptr<Reconciler> reconciler;
+  std::shared_ptr<Reconciler> reconciler;  // shared: sessions hold it weakly to ask for re-probes
   std::unique_ptr<UnaryService> unary;
   std::unique_ptr<StreamService> streaming;
   std::unique_ptr<grpc::Server> server;
@@ -210,8 +210,14 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   env.budget = std::make_shared<MemoryBudget>(config.sessions.max_total_queued_bytes, &p->metrics.queued_bytes);
   env.log_limits = p->log_limits;
   env.inline_policy = inline_policy;
+  // Bound before any session exists (the server is not started yet), read-only after.
+  auto reconciler_ref = std::make_shared<std::weak_ptr<Reconciler>>();
+  env.reprobe = [reconciler_ref](std::weak_ptr<Session> s) {
+    if (auto r = reconciler_ref->lock()) r->retry_later(std::move(s));
+  };
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
-  p->reconciler = std::make_unique<Reconciler>(*p->dispatcher, config.sessions);
+  p->reconciler = std::make_shared<Reconciler>(*p->dispatcher, config.sessions);
+  *reconciler_ref = p->reconciler;
   p->unary = std::make_unique<UnaryService>(*p->dispatcher);
   p->streaming = std::make_unique<StreamService>(*p->dispatcher);
   p->isolation->attach(p->dispatcher.get());

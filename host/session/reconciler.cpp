@@ -34,6 +34,11 @@ void Reconciler::sweep_all() {
   cv_.notify_all();
 }
 
+void Reconciler::retry_later(std::weak_ptr<Session> session) {
+  std::lock_guard lk(mu_);
+  retries_.emplace_back(steady_ms() + 1000, std::move(session));
+}
+
 std::size_t Reconciler::backlog() const {
   std::lock_guard lk(mu_);
   return backlog_.size();
@@ -67,6 +72,13 @@ void Reconciler::run(std::stop_token stop) {
       collect(false, now);
       next_scan = now + kScanPeriodMs;
     }
+    {
+      std::lock_guard lk(mu_);
+      while (!retries_.empty() && retries_.front().first <= now) {
+        backlog_.push_back(std::move(retries_.front().second));
+        retries_.pop_front();
+      }
+    }
     allowance = std::min(allowance + rate_ * (kTick.count() / 1000.0), std::max(1.0, rate_ * (kTick.count() / 1000.0)));
     while (allowance >= 1) {
       std::shared_ptr<Session> s;
@@ -81,7 +93,12 @@ void Reconciler::run(std::stop_token stop) {
       allowance -= 1;
     }
     // Awake only while probes are waiting: an idle host costs one wake-up per scan period.
-    const auto wait = backlog() != 0 ? kTick : std::chrono::milliseconds(kScanPeriodMs);
+    bool retrying;
+    {
+      std::lock_guard lk(mu_);
+      retrying = !retries_.empty();
+    }
+    const auto wait = backlog() != 0 || retrying ? kTick : std::chrono::milliseconds(kScanPeriodMs);
     std::unique_lock lk(wake_mu_);
     cv_.wait_for(lk, stop, wait, [this] { return sweep_requested_.load(); });
   }

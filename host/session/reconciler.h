@@ -34,6 +34,8 @@ class Reconciler {
   void sweep_all();
   // Probes waiting to be sent (for tests and status).
   std::size_t backlog() const;
+  // Any thread: probe `session` again in a second (its probe got no answer).
+  void retry_later(std::weak_ptr<Session> session);
 
  private:
   void run(std::stop_token stop);
@@ -45,6 +47,7 @@ class Reconciler {
   std::atomic<bool> sweep_requested_{false};
   mutable std::mutex mu_;
   std::deque<std::weak_ptr<Session>> backlog_;
+  std::deque<std::pair<int64_t, std::weak_ptr<Session>>> retries_;  // (due steady ms, session), due order
   std::mutex wake_mu_;
   std::condition_variable_any cv_;
   std::jthread thread_;  // last: runs over the members above

@@ -366,6 +366,11 @@ void Session::on_call_done(event::CallDone& e) {
   }
   if (probe) {
     probe_outstanding_ = false;
+    // No answer is no news: a sweep under load must not leave a forgotten session for a whole
+    // probe_idle_s, so it is asked again shortly.
+    if (e.code >= EXPROTO_RESULT_HOST_UNAVAILABLE && phase_ != Phase::finished && env_.reprobe) {
+      env_.reprobe(weak_from_this());
+    }
     if (e.code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE && phase_ != Phase::finished) {
       env_.metrics.sessions_swept.inc();
       log_limited(*env_.log_limits, spdlog::level::info, "session swept",

@@ -36,6 +36,9 @@ struct SessionEnv {
   std::shared_ptr<LogLimiter> log_limits = std::make_shared<LogLimiter>();
   // Hooks run where their event arrived when the session is idle (sessions.inline_hooks).
   std::shared_ptr<InlinePolicy> inline_policy = std::make_shared<InlinePolicy>();
+  // A probe that got no answer (EMQX unreachable, deadline) asks for another try later (the
+  // reconciler's); unset: the next idle scan finds the session again.
+  std::function<void(std::weak_ptr<Session>)> reprobe;
 };
 
 }  // namespace exproto::host

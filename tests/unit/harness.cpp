@@ -79,6 +79,9 @@ Harness::Harness(SessionsConfig limits, std::size_t workers) {
   env.budget = std::make_shared<MemoryBudget>(limits.max_total_queued_bytes, &metrics.queued_bytes);
   env.log_limits = std::make_shared<LogLimiter>(&metrics.log_lines_suppressed);
   env.inline_policy = std::make_shared<InlinePolicy>(limits.inline_hooks);
+  env.reprobe = [hook = reprobe](std::weak_ptr<Session> s) {
+    if (*hook) (*hook)(std::move(s));
+  };
   dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
 }
 

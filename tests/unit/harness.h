@@ -77,6 +77,9 @@ struct Harness {
   std::unique_ptr<WorkerPool> pool;
   std::shared_ptr<const CodecLibrary> library;
   std::unique_ptr<Dispatcher> dispatcher;
+  // What SessionEnv::reprobe calls (a test points it at its Reconciler).
+  std::shared_ptr<std::function<void(std::weak_ptr<Session>)>> reprobe =
+      std::make_shared<std::function<void(std::weak_ptr<Session>)>>();
 };
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(5));

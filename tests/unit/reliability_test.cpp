@@ -99,6 +99,25 @@ TEST_CASE("the reconciler probes idle sessions only, and sweeps everything on re
   CHECK(h.metrics.sessions_swept.get() == 2);
 }
 
+TEST_CASE("a probe that got no answer is tried again a second later, and then sweeps") {
+  SessionsConfig limits;
+  limits.probe_idle_s = 0;
+  Harness h(limits);
+  h.create("gone");
+  REQUIRE(wait_until([&] { return h.upstream.sends("gone").size() == 1; }));
+  Reconciler reconciler(*h.dispatcher, limits);
+  *h.reprobe = [&](std::weak_ptr<Session> s) { reconciler.retry_later(std::move(s)); };
+  h.upstream.answer_code = EXPROTO_RESULT_HOST_UNAVAILABLE;  // EMQX overloaded: no answer
+  reconciler.sweep_all();
+  REQUIRE(wait_until([&] { return h.metrics.probes_sent.get() == 1; }));
+  CHECK(h.dispatcher->session_count() == 1);
+  h.upstream.answer_code = EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE;
+  REQUIRE(wait_until([&] { return h.dispatcher->session_count() == 0; }, std::chrono::seconds(4)));
+  CHECK(h.metrics.probes_sent.get() == 2);
+  CHECK(h.metrics.sessions_swept.get() == 1);
+  *h.reprobe = nullptr;
+}
+
 TEST_CASE("calls queued by a session that finished are dropped, not sent") {
   Harness h;
   h.upstream.auto_answer = false;
