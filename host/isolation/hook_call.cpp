@@ -1,12 +1,15 @@
 #include "host/isolation/hook_call.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <string>
+#include <utility>
 
 #include "host/isolation/ipc_frame.h"
 #include "host/isolation/runner_child.h"
 #include "host/metrics/metrics.h"
+#include "host/session/session.h"
 
 namespace exproto::host {
 
@@ -20,82 +23,90 @@ exproto_type_bytes bytes(std::string_view s) {
   return exproto_type_bytes{reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-// Executes one forwarded host call; false when the frame is malformed.
-bool serve_call(FrameReader& r, const HookTarget& t, const exproto_host_api& api, uint64_t& value) {
+enum class Served {
+  ok,
+  reply,        // state_write: answer with `value`
+  malformed,    // fields missing, trailing bytes, unknown function
+  out_of_step,  // an id that is not the session's next one
+  flooding,     // refused, with max_pending_calls refusals already waiting
+};
+
+Served from(Session::ChildCall c) {
+  switch (c) {
+    case Session::ChildCall::taken:
+    case Session::ChildCall::refused: return Served::ok;
+    case Session::ChildCall::out_of_step: return Served::out_of_step;
+    case Session::ChildCall::flooding: return Served::flooding;
+  }
+  return Served::out_of_step;
+}
+
+// Runs one forwarded host call on the session, under the id the codec already got.
+Served serve_call(FrameReader& r, const HookTarget& t, uint64_t& value) {
   const auto fn = static_cast<HostFn>(r.u8());
-  auto* s = t.session;
+  const uint64_t id = r.u64();
+  auto& s = *static_cast<Session*>(t.session);
+  UpstreamCall c;
   switch (fn) {
-    case HostFn::send: {
-      const auto data = r.str();
-      if (!r.complete()) return false;
-      value = api.send(s, bytes(data));
-      return true;
-    }
+    case HostFn::send:
+      c.kind = EXPROTO_CALL_SEND;
+      c.data = r.str();
+      break;
     case HostFn::close:
-      if (!r.complete()) return false;
-      value = api.close(s);
-      return true;
-    case HostFn::authenticate: {
-      exproto_type_clientinfo ci{sizeof(exproto_type_clientinfo), {}, {}, {}, {}, {}};
-      ci.proto_name = str(r.str());
-      ci.proto_ver = str(r.str());
-      ci.clientid = str(r.str());
-      ci.username = str(r.str());
-      ci.mountpoint = str(r.str());
-      const auto password = r.str();
-      if (!r.complete()) return false;
-      value = api.authenticate(s, &ci, str(password));
-      return true;
-    }
-    case HostFn::start_keepalive: {
-      const uint32_t interval = r.u32();
-      if (!r.complete()) return false;
-      value = api.start_keepalive(s, interval);
-      return true;
-    }
+      c.kind = EXPROTO_CALL_CLOSE;
+      break;
+    case HostFn::authenticate:
+      c.kind = EXPROTO_CALL_AUTHENTICATE;
+      c.clientinfo.proto_name = r.str();
+      c.clientinfo.proto_ver = r.str();
+      c.clientinfo.clientid = r.str();
+      c.clientinfo.username = r.str();
+      c.clientinfo.mountpoint = r.str();
+      c.data = r.str();
+      break;
+    case HostFn::start_keepalive:
+      c.kind = EXPROTO_CALL_START_KEEPALIVE;
+      c.interval_s = r.u32();
+      break;
     case HostFn::publish:
-    case HostFn::raw_publish: {
-      const auto topic = r.str();
-      const uint32_t qos = r.u32();
-      const auto payload = r.str();
-      if (!r.complete()) return false;
-      value = (fn == HostFn::publish ? api.publish : api.raw_publish)(s, str(topic), qos, bytes(payload));
-      return true;
-    }
-    case HostFn::subscribe: {
-      const auto filter = r.str();
-      const uint32_t qos = r.u32();
-      if (!r.complete()) return false;
-      value = api.subscribe(s, str(filter), qos);
-      return true;
-    }
-    case HostFn::unsubscribe: {
-      const auto filter = r.str();
-      if (!r.complete()) return false;
-      value = api.unsubscribe(s, str(filter));
-      return true;
-    }
+    case HostFn::raw_publish:
+      c.kind = fn == HostFn::publish ? EXPROTO_CALL_PUBLISH : EXPROTO_CALL_RAW_PUBLISH;
+      c.topic = r.str();
+      c.qos = r.u32();
+      c.data = r.str();
+      break;
+    case HostFn::subscribe:
+      c.kind = EXPROTO_CALL_SUBSCRIBE;
+      c.topic = r.str();
+      c.qos = r.u32();
+      break;
+    case HostFn::unsubscribe:
+      c.kind = EXPROTO_CALL_UNSUBSCRIBE;
+      c.topic = r.str();
+      break;
     case HostFn::timer_start: {
       const uint64_t delay = r.u64();
       const uint64_t tag = r.u64();
-      if (!r.complete()) return false;
-      value = api.timer_start(s, delay, tag);
-      return true;
+      if (!r.complete()) return Served::malformed;
+      return from(s.api_timer_start_from_child(delay, tag, id));
     }
-    case HostFn::timer_cancel: {
-      const uint64_t id = r.u64();
-      if (!r.complete()) return false;
-      value = api.timer_cancel(s, id) ? 1 : 0;
-      return true;
-    }
+    case HostFn::timer_cancel:
+      if (!r.complete()) return Served::malformed;
+      // The child said true already; its count of running timers is the host's (the hook frame
+      // carried it), so this finds the timer.
+      s.api_timer_cancel(id);
+      return Served::ok;
     case HostFn::state_write: {
       const auto chunk = r.str();
-      if (!r.complete()) return false;
+      if (!r.complete()) return Served::malformed;
       value = t.writer != nullptr && t.writer->write(t.writer->writer, bytes(chunk)) ? 1 : 0;
-      return true;
+      return Served::reply;
     }
+    default:
+      return Served::malformed;
   }
-  return false;
+  if (!r.complete()) return Served::malformed;
+  return from(s.api_call_from_child(std::move(c), id));
 }
 
 }  // namespace
@@ -106,6 +117,7 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
   auto lease = child.lease(deadline);
   if (!lease) return {};  // dead, or every channel stuck in hooks that are about to time out
   auto& channel = lease.channel();
+  bool flooding = false;
   if (!channel.write(request)) {
     child.kill(RunnerChild::Cause::none, "");
     return {};
@@ -128,8 +140,24 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
     FrameReader r(body);
     const auto op = r.op();
     if (op == ipc::Op::call) {
+      if (target.session == nullptr) break;  // no session hook: nothing may call
       uint64_t value = 0;
-      if (!serve_call(r, target, *env.api, value)) break;
+      const Served served = serve_call(r, target, value);
+      if (served == Served::malformed) break;
+      if (served == Served::out_of_step) {
+        child.kill(RunnerChild::Cause::protocol,
+                   fmt::format("during {} it handed the codec an id out of step with the host session", hook));
+        return {};
+      }
+      if (served == Served::flooding) {
+        // The hook fails; what it still calls is refused without results (the session closes).
+        if (std::exchange(flooding, true)) continue;
+        spdlog::error("conn {}: codec kept calling during {} while as many refused calls as "
+                      "sessions.max_pending_calls waited for their results; failing the hook",
+                      static_cast<Session*>(target.session)->conn(), hook);
+        continue;
+      }
+      if (served != Served::reply) continue;
       ipc::FrameWriter reply(ipc::Op::reply);
       reply.u64(value);
       if (!channel.write(reply.finish())) {
@@ -150,6 +178,7 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
       out.status = r.i32();
       out.remote_session = r.u64();
       if (!r.complete()) break;
+      if (flooding && out.status == EXPROTO_STATUS_OK) out.status = EXPROTO_STATUS_LIMIT;
       return out;
     }
     break;

@@ -1,7 +1,7 @@
 // One hook of an isolated codec, run in its child: the event goes out on a leased channel, the
-// child's host-API calls are executed here — on the hook's own thread, against the real host API
-// table, so the session sees them exactly as from an in-process codec — until the child says the
-// hook returned. A child that breaks the conversation (dies, overruns the hook deadline, writes
+// child's host-API calls are executed here — on the hook's own thread, on the host session, so the
+// session checks them exactly as an in-process codec's — until the child says the hook returned.
+// The calls come one way: the child already gave the codec their ids (Session::api_call_from_child). A child that breaks the conversation (dies, overruns the hook deadline, writes
 // garbage) is killed; the hook then fails and the session is closed through EMQX.
 #pragma once
 

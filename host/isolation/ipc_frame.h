@@ -7,7 +7,10 @@
 //   field  = u8 | u32 | i32 | u64 (native order) | str (u32 length, bytes)
 //
 // One hook is one conversation on one channel: the host sends the hook op, the child answers with
-// any number of `call` (the host answers each with `reply`) and `log` frames, then `done`.
+// any number of `call` and `log` frames, then `done` — usually all in one write. Calls travel one
+// way: the child has already returned their request or timer id to the codec (the host session's
+// next one, which every hook frame tells it), and the host uses exactly that id. Only `state_write`
+// (export) waits for a `reply`.
 #pragma once
 
 #include <cstddef>
@@ -27,7 +30,9 @@ inline constexpr std::size_t kMaxFrame = 64u * 1024 * 1024;
 inline constexpr uint32_t kAnyCpu = 0xFFFFFFFFu;
 
 enum class Op : uint8_t {
-  // host -> child on a hook channel: one per codec hook, each starting with u32 cpu
+  // host -> child on a hook channel: one per codec hook, each starting with u32 cpu and the
+  // session's ids (u64 next request id, u64 next timer id, u32 max timers, u32 n, n * u64 ids of
+  // its running timers), then:
   open = 1,       // str conn, conninfo
   import_ = 2,    // str conn, conninfo, str state bytes
   close = 3,      // u64 session, str reason
@@ -38,18 +43,18 @@ enum class Op : uint8_t {
   result = 8,     // u64 session, u64 request id, i32 kind, i32 code, str message
   export_ = 9,    // u64 session
   // child -> host during a hook
-  call = 20,  // u8 HostFn, arguments (see HostFn)
+  call = 20,  // u8 HostFn, u64 the id the codec got (0: refused in the child), arguments (HostFn)
   log = 21,   // i32 level, str text (session_log; no answer)
   done = 22,  // i32 status, u64 session (open/import: the child's session handle; else 0)
   // host -> child: the answer to `call`
-  reply = 30,  // u64 value
+  reply = 30,  // u64 value (state_write only)
   // control channel
   create = 40,   // host -> child: str route config JSON
   created = 41,  // child -> host: i32 status, str reason
   destroy = 42,  // host -> child: on_codec_destroy, then exit
 };
 
-// The host function a `call` frame stands for, and its arguments.
+// The host function a `call` frame stands for, and its arguments after the id.
 enum class HostFn : uint8_t {
   send = 1,             // str data
   close = 2,            //
@@ -59,18 +64,19 @@ enum class HostFn : uint8_t {
   raw_publish = 6,      // str topic, u32 qos, str payload
   subscribe = 7,        // str filter, u32 qos
   unsubscribe = 8,      // str filter
-  timer_start = 9,      // u64 delay_ms, u64 tag
-  timer_cancel = 10,    // u64 timer id            -> reply 1 or 0
-  state_write = 11,     // str chunk (export only) -> reply 1 or 0
+  timer_start = 9,      // u64 delay_ms, u64 tag (id: the timer id)
+  timer_cancel = 10,    // (id: the timer id, running as the child counts it)
+  state_write = 11,     // str chunk (export only; id 0) -> reply 1 or 0
 };
 
-// Appends one frame; finish() fills in the length.
+// Appends one frame to its own buffer or to the end of another (several frames, one write);
+// finish() fills in the length.
 class FrameWriter {
  public:
-  explicit FrameWriter(Op op) {
-    buf_.resize(4);
-    u8(static_cast<uint8_t>(op));
-  }
+  explicit FrameWriter(Op op) : buf_(own_) { begin(op); }
+  FrameWriter(Op op, std::string& out) : buf_(out) { begin(op); }
+  FrameWriter(const FrameWriter&) = delete;
+  FrameWriter& operator=(const FrameWriter&) = delete;
   FrameWriter& u8(uint8_t v) { return raw(&v, 1); }
   FrameWriter& u32(uint32_t v) { return raw(&v, 4); }
   FrameWriter& i32(int32_t v) { return raw(&v, 4); }
@@ -80,19 +86,26 @@ class FrameWriter {
     buf_.append(s.data(), s.size());
     return *this;
   }
-  // The frame ready to write.
+  // The frame ready to write (a view of this frame only).
   std::string_view finish() {
-    const auto body = static_cast<uint32_t>(buf_.size() - 4);
-    std::memcpy(buf_.data(), &body, 4);
-    return buf_;
+    const auto body = static_cast<uint32_t>(buf_.size() - start_ - 4);
+    std::memcpy(buf_.data() + start_, &body, 4);
+    return std::string_view(buf_).substr(start_);
   }
 
  private:
+  void begin(Op op) {
+    start_ = buf_.size();
+    buf_.resize(start_ + 4);
+    u8(static_cast<uint8_t>(op));
+  }
   FrameWriter& raw(const void* p, std::size_t n) {
     buf_.append(static_cast<const char*>(p), n);
     return *this;
   }
-  std::string buf_;
+  std::string own_;
+  std::string& buf_;
+  std::size_t start_ = 0;
 };
 
 // Reads the fields of one frame body. A read past the end yields zeros and makes ok() false, so a

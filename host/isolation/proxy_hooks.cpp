@@ -7,6 +7,7 @@
 
 #include "host/isolation/ipc_frame.h"
 #include "host/isolation/isolated_codec.h"
+#include "host/session/session.h"
 
 namespace exproto::host {
 
@@ -23,12 +24,18 @@ struct ProxySession {
 };
 
 // Every hook frame starts with the CPU the calling thread runs on: the child's thread follows it,
-// so that waking it, and being woken by it, stays on one CPU (see runner_hooks.cpp).
-FrameWriter hook_frame(Op op) {
-  FrameWriter f(op);
+// so that waking it, and being woken by it, stays on one CPU (see runner_hooks.cpp). Then where
+// the session's ids stand: the child returns the codec's request and timer ids itself, without
+// waiting for this process, and they must be the ids this session will use.
+void hook_head(FrameWriter& f, exproto_type_session_host_ptr host_session) {
   const int cpu = ::sched_getcpu();
   f.u32(cpu < 0 ? ipc::kAnyCpu : static_cast<uint32_t>(cpu));
-  return f;
+  const auto& s = *static_cast<const Session*>(host_session);
+  f.u64(s.next_request_id()).u64(s.next_timer_id()).u32(static_cast<uint32_t>(s.max_timers()));
+  uint32_t n = 0;
+  s.for_each_timer([&](uint64_t) { ++n; });
+  f.u32(n);
+  s.for_each_timer([&](uint64_t id) { f.u64(id); });
 }
 
 ProxySession& proxy(exproto_type_session_codec_ptr state) { return *static_cast<ProxySession*>(state); }
@@ -74,7 +81,8 @@ void on_codec_destroy(exproto_type_codec_codec_ptr) {}
 exproto_type_status on_open(exproto_type_codec_codec_ptr codec, exproto_type_session_host_ptr session,
                             exproto_type_str conn, const exproto_type_conninfo* info,
                             exproto_type_session_codec_ptr* out) {
-  auto f = hook_frame(Op::open);
+  FrameWriter f(Op::open);
+  hook_head(f, session);
   f.str(view(conn));
   put_conninfo(f, info);
   return start_session(codec, session, f, "on_session_open", out);
@@ -83,7 +91,8 @@ exproto_type_status on_open(exproto_type_codec_codec_ptr codec, exproto_type_ses
 exproto_type_status on_import(exproto_type_codec_codec_ptr codec, exproto_type_session_host_ptr session,
                               exproto_type_str conn, const exproto_type_conninfo* info, exproto_type_bytes state,
                               exproto_type_session_codec_ptr* out) {
-  auto f = hook_frame(Op::import_);
+  FrameWriter f(Op::import_);
+  hook_head(f, session);
   f.str(view(conn));
   put_conninfo(f, info);
   f.str(view(state));
@@ -93,21 +102,24 @@ exproto_type_status on_import(exproto_type_codec_codec_ptr codec, exproto_type_s
 void on_close(exproto_type_session_codec_ptr state, exproto_type_str reason) {
   std::unique_ptr<ProxySession> p(static_cast<ProxySession*>(state));
   if (p->child->dead()) return;  // its state died with the child
-  auto f = hook_frame(Op::close);
+  FrameWriter f(Op::close);
+  hook_head(f, p->session);
   f.u64(p->remote).str(view(reason));
   forward(*p, f, "on_session_close");
 }
 
 exproto_type_status on_bytes(exproto_type_session_codec_ptr state, exproto_type_bytes data) {
   auto& p = proxy(state);
-  auto f = hook_frame(Op::bytes);
+  FrameWriter f(Op::bytes);
+  hook_head(f, p.session);
   f.u64(p.remote).str(view(data));
   return forward(p, f, "on_session_bytes");
 }
 
 exproto_type_status on_messages(exproto_type_session_codec_ptr state, const exproto_type_message* m, size_t n) {
   auto& p = proxy(state);
-  auto f = hook_frame(Op::messages);
+  FrameWriter f(Op::messages);
+  hook_head(f, p.session);
   f.u64(p.remote).u32(static_cast<uint32_t>(n));
   for (size_t i = 0; i < n; ++i) {
     f.str(view(m[i].node)).str(view(m[i].id)).u32(m[i].qos).str(view(m[i].from)).str(view(m[i].topic));
@@ -118,28 +130,32 @@ exproto_type_status on_messages(exproto_type_session_codec_ptr state, const expr
 
 exproto_type_status on_keepalive(exproto_type_session_codec_ptr state) {
   auto& p = proxy(state);
-  auto f = hook_frame(Op::keepalive);
+  FrameWriter f(Op::keepalive);
+  hook_head(f, p.session);
   f.u64(p.remote);
   return forward(p, f, "on_session_keepalive_timeout");
 }
 
 exproto_type_status on_timer(exproto_type_session_codec_ptr state, uint64_t timer_id, uint64_t tag) {
   auto& p = proxy(state);
-  auto f = hook_frame(Op::timer);
+  FrameWriter f(Op::timer);
+  hook_head(f, p.session);
   f.u64(p.remote).u64(timer_id).u64(tag);
   return forward(p, f, "on_session_timer");
 }
 
 exproto_type_status on_result(exproto_type_session_codec_ptr state, const exproto_type_call_result* r) {
   auto& p = proxy(state);
-  auto f = hook_frame(Op::result);
+  FrameWriter f(Op::result);
+  hook_head(f, p.session);
   f.u64(p.remote).u64(r->request_id).i32(r->kind).i32(r->code).str(view(r->message));
   return forward(p, f, "on_session_result");
 }
 
 exproto_type_status on_export(exproto_type_session_codec_ptr state, const exproto_type_state_writer* writer) {
   auto& p = proxy(state);
-  auto f = hook_frame(Op::export_);
+  FrameWriter f(Op::export_);
+  hook_head(f, p.session);
   f.u64(p.remote);
   return forward(p, f, "on_session_export", HookTarget{nullptr, writer});
 }

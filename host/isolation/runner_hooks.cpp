@@ -22,16 +22,38 @@ exproto_type_bytes bytes(std::string_view s) {
   return exproto_type_bytes{reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-// Marks the hook running on this thread for the session, so its host calls use this channel.
+// The host session's counters as the hook frame states them: what the child hands out next.
+struct Ids {
+  uint64_t next_request_id = 1;
+  uint64_t next_timer_id = 1;
+  uint32_t max_timers = 0;
+  std::vector<uint64_t> timers;
+};
+
+void read_ids(FrameReader& r, Ids& ids) {
+  ids.next_request_id = r.u64();
+  ids.next_timer_id = r.u64();
+  ids.max_timers = r.u32();
+  const uint32_t n = r.u32();
+  ids.timers.clear();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) ids.timers.push_back(r.u64());
+}
+
+// Marks the hook running on this thread for the session, so its host calls queue on this
+// thread's link, with ids counted from where the host session stands.
 class HookScope {
  public:
-  HookScope(RunnerSession& s, ipc::Channel& channel) : s_(s) {
-    s_.channel = &channel;
+  HookScope(RunnerSession& s, HookLink& link, Ids& ids) : s_(s) {
+    s_.link = &link;
+    s_.next_request_id = ids.next_request_id;
+    s_.next_timer_id = ids.next_timer_id;
+    s_.max_timers = ids.max_timers;
+    s_.timers.swap(ids.timers);
     s_.hook_thread.store(std::this_thread::get_id());
   }
   ~HookScope() {
     s_.hook_thread.store(std::thread::id{});
-    s_.channel = nullptr;
+    s_.link = nullptr;
   }
   HookScope(const HookScope&) = delete;
   HookScope& operator=(const HookScope&) = delete;
@@ -81,10 +103,11 @@ class CpuFollower {
   uint32_t pinned_ = ipc::kAnyCpu;
 };
 
-Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descriptor& d,
-              exproto_type_codec_codec_ptr instance, CpuFollower& cpu) {
+Done run_hook(FrameReader& r, HookLink& link, const exproto_codec_descriptor& d,
+              exproto_type_codec_codec_ptr instance, CpuFollower& cpu, Ids& ids) {
   const Op op = r.op();
   cpu.follow(r.u32());
+  read_ids(r, ids);
   switch (op) {
     case Op::open:
     case Op::import_: {
@@ -95,7 +118,7 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
       auto s = std::make_unique<RunnerSession>();
       exproto_type_status st;
       {
-        HookScope scope(*s, channel);
+        HookScope scope(*s, link, ids);
         st = op == Op::open ? d.on_session_open(instance, s.get(), str(conn), &info, &s->state)
                             : d.on_session_import(instance, s.get(), str(conn), &info, bytes(state), &s->state);
       }
@@ -107,7 +130,7 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
       std::unique_ptr<RunnerSession> s(&session_of(r.u64()));
       const auto reason = r.str();
       if (!r.complete()) host_broke_protocol();
-      HookScope scope(*s, channel);
+      HookScope scope(*s, link, ids);
       d.on_session_close(s->state, str(reason));
       return {};
     }
@@ -115,7 +138,7 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
       auto& s = session_of(r.u64());
       const auto data = r.str();
       if (!r.complete()) host_broke_protocol();
-      HookScope scope(s, channel);
+      HookScope scope(s, link, ids);
       return Done{d.on_session_bytes(s.state, bytes(data))};
     }
     case Op::messages: {
@@ -134,13 +157,13 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
         messages.push_back(m);
       }
       if (!r.complete()) host_broke_protocol();
-      HookScope scope(s, channel);
+      HookScope scope(s, link, ids);
       return Done{d.on_session_messages(s.state, messages.data(), messages.size())};
     }
     case Op::keepalive: {
       auto& s = session_of(r.u64());
       if (!r.complete()) host_broke_protocol();
-      HookScope scope(s, channel);
+      HookScope scope(s, link, ids);
       return Done{d.on_session_keepalive_timeout(s.state)};
     }
     case Op::timer: {
@@ -148,7 +171,7 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
       const uint64_t id = r.u64();
       const uint64_t tag = r.u64();
       if (!r.complete()) host_broke_protocol();
-      HookScope scope(s, channel);
+      HookScope scope(s, link, ids);
       return Done{d.on_session_timer(s.state, id, tag)};
     }
     case Op::result: {
@@ -159,15 +182,18 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
       result.code = r.i32();
       result.message = str(r.str());
       if (!r.complete()) host_broke_protocol();
-      HookScope scope(s, channel);
+      HookScope scope(s, link, ids);
       return Done{d.on_session_result(s.state, &result)};
     }
     case Op::export_: {
       auto& s = session_of(r.u64());
       if (!r.complete() || d.on_session_export == nullptr) host_broke_protocol();
-      HookScope scope(s, channel);
+      HookScope scope(s, link, ids);
       const auto writer = state_writer(s);
-      return Done{d.on_session_export(s.state, &writer)};
+      s.exporting = true;
+      const auto st = d.on_session_export(s.state, &writer);
+      s.exporting = false;
+      return Done{st};
     }
     default:
       host_broke_protocol();
@@ -177,19 +203,21 @@ Done run_hook(FrameReader& r, ipc::Channel& channel, const exproto_codec_descrip
 }  // namespace
 
 void serve_hooks(ipc::Channel& channel, const exproto_codec_descriptor& d, exproto_type_codec_codec_ptr instance) {
-  // The request is copied out of the channel's buffer: the hook's own host calls read replies
-  // into that buffer while the codec still looks at the event's bytes.
-  std::string request;
+  HookLink link(channel);
   CpuFollower cpu;
+  Ids ids;
   for (;;) {
+    // The codec reads the event's bytes in place: nothing is read from the channel until the
+    // hook returned, except the replies of an export's state writer, whose request frame holds
+    // nothing the codec looks at.
     std::string_view body;
     if (channel.read(body) != ipc::Channel::Read::frame) std::_Exit(0);  // the host closed it
-    request.assign(body);
-    FrameReader r(request);
-    const Done done = run_hook(r, channel, d, instance, cpu);
-    ipc::FrameWriter f(Op::done);
+    FrameReader r(body);
+    const Done done = run_hook(r, link, d, instance, cpu, ids);
+    ipc::FrameWriter f(Op::done, link.out());
     f.i32(done.status).u64(done.session);
-    if (!channel.write(f.finish())) std::_Exit(0);
+    f.finish();
+    link.flush();  // the hook's calls and logs, then `done`: one write
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "host/isolation/ipc_frame.h"
@@ -29,33 +30,26 @@ spdlog::level::level_enum to_spdlog(int32_t level) {
   }
 }
 
+// Past this many queued bytes a hook's frames go to the host before the hook ends.
+constexpr std::size_t kFlushAt = 64 * 1024;
+
 RunnerSession& session(exproto_type_session_host_ptr s) { return *static_cast<RunnerSession*>(s); }
 
 // A call from outside a hook of this session has no channel to go on; the in-process host refuses
 // it the same way (returns 0).
 bool in_hook(RunnerSession& s, const char* what) {
-  if (s.channel != nullptr && s.hook_thread.load() == std::this_thread::get_id()) return true;
+  if (s.link != nullptr && s.hook_thread.load() == std::this_thread::get_id()) return true;
   spdlog::error("codec called {} outside one of that session's hooks; refused", what);
   return false;
 }
 
-// Sends a call and waits for the host's answer. A host that is gone ends this child: nothing here
-// could be delivered anyway, and the host will not ask for more.
-uint64_t call(RunnerSession& s, FrameWriter& f) {
-  std::string_view body;
-  if (!s.channel->write(f.finish()) || s.channel->read(body) != ipc::Channel::Read::frame) std::_Exit(0);
-  ipc::FrameReader r(body);
-  const auto op = r.op();
-  const uint64_t value = r.u64();
-  if (op != Op::reply || !r.complete()) std::_Exit(3);
-  return value;
-}
+// A call frame carries the id the codec gets; the host runs the call when it reads the frame and
+// uses that id.
+void call_head(FrameWriter& f, HostFn fn, uint64_t id) { f.u8(static_cast<uint8_t>(fn)).u64(id); }
 
-FrameWriter call_frame(HostFn fn) {
-  FrameWriter f(Op::call);
-  f.u8(static_cast<uint8_t>(fn));
-  return f;
-}
+// The request id the host will give the call: the session's next one. A qos the host refuses
+// whatever its state is refused here too (0), and still sent so that the host logs and counts it.
+uint64_t next_request_id(RunnerSession& s, uint32_t qos = 0) { return qos > 2 ? 0 : s.next_request_id++; }
 
 void log(exproto_type_codec_host_ptr codec, int32_t level, exproto_type_str msg) {
   if (codec == nullptr) {
@@ -68,30 +62,41 @@ void log(exproto_type_codec_host_ptr codec, int32_t level, exproto_type_str msg)
 void session_log(exproto_type_session_host_ptr sp, int32_t level, exproto_type_str msg) {
   auto& s = session(sp);
   if (!in_hook(s, "session_log")) return;
-  FrameWriter f(Op::log);
+  FrameWriter f(Op::log, s.link->out());
   f.i32(level).str(view(msg));
-  if (!s.channel->write(f.finish())) std::_Exit(0);
+  f.finish();
+  s.link->queued();
 }
 
 uint64_t send(exproto_type_session_host_ptr sp, exproto_type_bytes data) {
   auto& s = session(sp);
   if (!in_hook(s, "send")) return 0;
-  auto f = call_frame(HostFn::send);
+  const uint64_t id = next_request_id(s);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::send, id);
   f.str(view(data));
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 uint64_t close(exproto_type_session_host_ptr sp) {
   auto& s = session(sp);
   if (!in_hook(s, "close")) return 0;
-  auto f = call_frame(HostFn::close);
-  return call(s, f);
+  const uint64_t id = next_request_id(s);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::close, id);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 uint64_t authenticate(exproto_type_session_host_ptr sp, const exproto_type_clientinfo* ci, exproto_type_str password) {
   auto& s = session(sp);
   if (!in_hook(s, "authenticate")) return 0;
-  auto f = call_frame(HostFn::authenticate);
+  const uint64_t id = next_request_id(s);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::authenticate, id);
   // Fields the codec's (older, smaller) struct does not have travel as empty strings.
   const auto field = [&](auto member, std::size_t end) {
     return ci != nullptr && ci->struct_size >= end ? view(ci->*member) : std::string_view{};
@@ -103,24 +108,34 @@ uint64_t authenticate(exproto_type_session_host_ptr sp, const exproto_type_clien
   f.str(field(&CI::username, offsetof(CI, username) + sizeof(exproto_type_str)));
   f.str(field(&CI::mountpoint, offsetof(CI, mountpoint) + sizeof(exproto_type_str)));
   f.str(view(password));
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 uint64_t start_keepalive(exproto_type_session_host_ptr sp, uint32_t interval_s) {
   auto& s = session(sp);
   if (!in_hook(s, "start_keepalive")) return 0;
-  auto f = call_frame(HostFn::start_keepalive);
+  const uint64_t id = next_request_id(s);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::start_keepalive, id);
   f.u32(interval_s);
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 uint64_t publish_as(HostFn fn, const char* what, exproto_type_session_host_ptr sp, exproto_type_str topic,
                     uint32_t qos, exproto_type_bytes payload) {
   auto& s = session(sp);
   if (!in_hook(s, what)) return 0;
-  auto f = call_frame(fn);
+  const uint64_t id = next_request_id(s, qos);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, fn, id);
   f.str(view(topic)).u32(qos).str(view(payload));
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 uint64_t publish(exproto_type_session_host_ptr sp, exproto_type_str topic, uint32_t qos, exproto_type_bytes payload) {
@@ -135,42 +150,93 @@ uint64_t raw_publish(exproto_type_session_host_ptr sp, exproto_type_str topic, u
 uint64_t subscribe(exproto_type_session_host_ptr sp, exproto_type_str filter, uint32_t qos) {
   auto& s = session(sp);
   if (!in_hook(s, "subscribe")) return 0;
-  auto f = call_frame(HostFn::subscribe);
+  const uint64_t id = next_request_id(s, qos);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::subscribe, id);
   f.str(view(filter)).u32(qos);
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 uint64_t unsubscribe(exproto_type_session_host_ptr sp, exproto_type_str filter) {
   auto& s = session(sp);
   if (!in_hook(s, "unsubscribe")) return 0;
-  auto f = call_frame(HostFn::unsubscribe);
+  const uint64_t id = next_request_id(s);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::unsubscribe, id);
   f.str(view(filter));
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
+// Timers: the child counts the session's running timers against the same limit as the host (the
+// hook frame says which are running), so it refuses exactly the timers the host would refuse.
 uint64_t timer_start(exproto_type_session_host_ptr sp, uint64_t delay_ms, uint64_t tag) {
   auto& s = session(sp);
   if (!in_hook(s, "timer_start")) return 0;
-  auto f = call_frame(HostFn::timer_start);
+  uint64_t id = 0;
+  if (s.timers.size() < s.max_timers) {
+    id = s.next_timer_id++;
+    s.timers.push_back(id);
+  }
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::timer_start, id);  // a refusal too: the host logs and counts it
   f.u64(delay_ms).u64(tag);
-  return call(s, f);
+  f.finish();
+  s.link->queued();
+  return id;
 }
 
 bool timer_cancel(exproto_type_session_host_ptr sp, uint64_t timer_id) {
   auto& s = session(sp);
   if (!in_hook(s, "timer_cancel")) return false;
-  auto f = call_frame(HostFn::timer_cancel);
-  f.u64(timer_id);
-  return call(s, f) != 0;
+  const auto it = std::find(s.timers.begin(), s.timers.end(), timer_id);
+  if (it == s.timers.end()) return false;  // fired (delivered) already, cancelled, or never started
+  s.timers.erase(it);
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::timer_cancel, timer_id);
+  f.finish();
+  s.link->queued();
+  return true;
 }
 
 bool state_write(exproto_type_codec_host_ptr writer, exproto_type_bytes chunk) {
   auto& s = *static_cast<RunnerSession*>(writer);
-  if (!in_hook(s, "state writer")) return false;
-  auto f = call_frame(HostFn::state_write);
+  if (!in_hook(s, "state writer") || !s.exporting) return false;
+  FrameWriter f(Op::call, s.link->out());
+  call_head(f, HostFn::state_write, 0);
   f.str(view(chunk));
-  return call(s, f) != 0;
+  f.finish();
+  return s.link->call_and_wait() != 0;
 }
+
+}  // namespace
+
+void HookLink::queued() {
+  if (out_.size() >= kFlushAt) flush();
+}
+
+void HookLink::flush() {
+  if (out_.empty()) return;
+  if (!channel_.write(out_)) std::_Exit(0);
+  out_.clear();
+  if (out_.capacity() > 4 * kFlushAt) out_.shrink_to_fit();  // one huge hook must not pin its size
+}
+
+uint64_t HookLink::call_and_wait() {
+  flush();
+  std::string_view body;
+  if (channel_.read(body) != ipc::Channel::Read::frame) std::_Exit(0);
+  ipc::FrameReader r(body);
+  const auto op = r.op();
+  const uint64_t value = r.u64();
+  if (op != Op::reply || !r.complete()) std::_Exit(3);
+  return value;
+}
+
+namespace {
 
 constexpr exproto_host_api kTable{
     sizeof(exproto_host_api),

@@ -10,8 +10,16 @@ void CallSequencer::push(uint64_t request_id, UpstreamCall call) {
   const std::size_t bytes = upstream_call_bytes(call);
   std::unique_lock lk(mu_);
   const int32_t kind = call.kind;
-  queue_.push_back(Item{request_id, kind, bytes, std::move(call)});
+  queue_.push_back(Item{request_id, kind, bytes, std::move(call), std::nullopt});
   bytes_ += bytes;
+  if (!in_flight_) start_next(lk);
+}
+
+void CallSequencer::push_refused(uint64_t request_id, int32_t kind, std::string why) {
+  std::unique_lock lk(mu_);
+  UpstreamCall none;
+  none.kind = static_cast<exproto_type_call_kind>(kind);
+  queue_.push_back(Item{request_id, kind, 0, std::move(none), std::move(why)});
   if (!in_flight_) start_next(lk);
 }
 
@@ -38,6 +46,18 @@ std::size_t CallSequencer::drop_queued() {
 }
 
 void CallSequencer::start_next(std::unique_lock<std::mutex>& lk) {
+  // Refused calls at the front complete here, in their turn, without going anywhere.
+  while (!queue_.empty() && queue_.front().refused) {
+    Item item = std::move(queue_.front());
+    queue_.pop_front();
+    in_flight_ = true;  // a push() from inside on_done_ must not start the next call under us
+    lk.unlock();
+    UpstreamResult r{EXPROTO_RESULT_HOST_UNAVAILABLE, std::move(*item.refused)};
+    r.never_sent = true;
+    if (on_done_) on_done_(item.id, item.kind, r);
+    lk.lock();
+    in_flight_ = false;
+  }
   if (queue_.empty()) return;
   in_flight_ = true;
   UpstreamCall call = std::move(queue_.front().call);

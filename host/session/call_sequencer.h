@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "host/session/memory_budget.h"
 #include "host/upstream/upstream.h"
@@ -25,6 +27,10 @@ class CallSequencer : public std::enable_shared_from_this<CallSequencer> {
 
   // Stamps `call.queued_at` (its deadline counts from now) and queues it.
   void push(uint64_t request_id, UpstreamCall call);
+  // Queues a call the host refused after its id was already handed out (an isolated codec's child
+  // returns ids without waiting for the host): it is never sent, and completes in its turn with
+  // EXPROTO_RESULT_HOST_UNAVAILABLE and `why`, so results still arrive in the order of the calls.
+  void push_refused(uint64_t request_id, int32_t kind, std::string why);
   // Calls queued or in flight.
   std::size_t pending() const;
   // Bytes of the calls queued or in flight.
@@ -38,6 +44,7 @@ class CallSequencer : public std::enable_shared_from_this<CallSequencer> {
     int32_t kind;
     std::size_t bytes;
     UpstreamCall call;  // moved out when started
+    std::optional<std::string> refused;  // push_refused: the reason, and nothing to send
   };
   void start_next(std::unique_lock<std::mutex>& lk);
 

@@ -41,7 +41,8 @@ struct Messages { std::vector<DeliveredMessage> messages; };
 struct KeepaliveTimeout {};
 struct Closed { std::string reason; };
 struct TimerFired { uint64_t timer_id; uint64_t tag; };
-struct CallDone { uint64_t request_id; int32_t kind; int32_t code; std::string message; };
+// `never_sent`: refused by the host after an isolated codec's child had handed out its id.
+struct CallDone { uint64_t request_id; int32_t kind; int32_t code; std::string message; bool never_sent = false; };
 // Hot reload, queued by the host itself so that it happens between two events, in order.
 // Move the session to `target` (another generation of its codec) if both generations can; else
 // it stays, or with `close_if_stuck` (a drain past its deadline) it is closed.

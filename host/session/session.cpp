@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "host/log/log_limiter.h"
@@ -40,7 +41,8 @@ std::shared_ptr<Session> Session::create(const SessionEnv& env, std::string conn
   std::weak_ptr<Session> weak = s;
   s->calls_ = std::make_shared<CallSequencer>(
       env.upstream, env.budget, [weak](uint64_t id, int32_t kind, const UpstreamResult& r) {
-        if (auto self = weak.lock()) self->push(event::CallDone{id, kind, r.code, r.message}, {}, Dispatch::inline_if_idle);
+        if (auto self = weak.lock())
+          self->push(event::CallDone{id, kind, r.code, r.message, r.never_sent}, {}, Dispatch::inline_if_idle);
       });
   return s;
 }
@@ -351,7 +353,9 @@ void Session::on_closed(const std::string& reason) {
 
 void Session::on_call_done(event::CallDone& e) {
   const bool probe = e.request_id == kHostRequestId;
-  if (e.code >= EXPROTO_RESULT_HOST_UNAVAILABLE) {
+  if (e.never_sent) {
+    // Logged and counted as a refused call when it was refused (api_call_from_child).
+  } else if (e.code >= EXPROTO_RESULT_HOST_UNAVAILABLE) {
     env_.metrics.adapter_call_failures.inc();
     // During an outage every session fails the same way at once: one line per kind, then a count.
     log_limited(*env_.log_limits, spdlog::level::warn, "adapter call failed",
@@ -530,53 +534,82 @@ void Session::finish() {
 
 // ---- host API targets -------------------------------------------------------------------------
 
-uint64_t Session::api_call(UpstreamCall call) {
+std::optional<std::string> Session::call_refusal(const UpstreamCall& call, std::size_t bytes) {
   const char* what = call_kind_name(call.kind);
   if (!in_hook()) {
     env_.metrics.codec_refused_calls.inc();
     spdlog::error("codec '{}' called {} for conn {} outside one of its hooks; refused", codec_->library().name(),
                   what, conn_);
-    return 0;
+    return "called outside one of the session's hooks";
   }
   if (!accepts_calls()) {
     env_.metrics.codec_refused_calls.inc();
     spdlog::warn("codec '{}' called {} for conn {} while it is closing; refused", codec_->library().name(), what,
                  conn_);
-    return 0;
+    return "the session is closing";
   }
   if (call.qos > 2) {
     env_.metrics.codec_refused_calls.inc();
     spdlog::warn("codec '{}' called {} with qos {} for conn {}; qos must be 0..2; refused",
                  codec_->library().name(), what, call.qos, conn_);
-    return 0;
+    return fmt::format("qos {} (must be 0..2)", call.qos);
   }
   if (calls_->pending() >= env_.limits.max_pending_calls) {
     env_.metrics.codec_refused_calls.inc();
     log_limited(*env_.log_limits, spdlog::level::warn, "call refused: max_pending_calls",
                 "conn {}: {} refused, {} calls already pending (sessions.max_pending_calls)", conn_, what,
                 env_.limits.max_pending_calls);
-    return 0;
+    return fmt::format("{} calls already pending (sessions.max_pending_calls)", env_.limits.max_pending_calls);
   }
-  const std::size_t bytes = upstream_call_bytes(call);
   if (calls_->pending_bytes() + bytes > env_.limits.max_queued_bytes) {
     env_.metrics.codec_refused_calls.inc();
     log_limited(*env_.log_limits, spdlog::level::warn, "call refused: max_queued_bytes",
                 "conn {}: {} of {} bytes refused, {} bytes of calls already pending (sessions.max_queued_bytes {})",
                 conn_, what, bytes, calls_->pending_bytes(), env_.limits.max_queued_bytes);
-    return 0;
+    return fmt::format("{} bytes of calls already pending (sessions.max_queued_bytes {})", calls_->pending_bytes(),
+                       env_.limits.max_queued_bytes);
   }
   if (!env_.budget->reserve(bytes)) {
     env_.metrics.codec_refused_calls.inc();
     log_limited(*env_.log_limits, spdlog::level::warn, "call refused: host memory budget",
                 "conn {}: {} of {} bytes refused, the host holds {} of sessions.max_total_queued_bytes {}", conn_,
                 what, bytes, env_.budget->used(), env_.budget->limit());
-    return 0;
+    return fmt::format("host memory budget exhausted (sessions.max_total_queued_bytes {})", env_.budget->limit());
   }
+  return std::nullopt;
+}
+
+uint64_t Session::api_call(UpstreamCall call) {
+  const std::size_t bytes = upstream_call_bytes(call);
+  if (call_refusal(call, bytes)) return 0;
   call.conn = conn_;
   const uint64_t id = next_request_id_++;
   env_.metrics.adapter_calls.inc();
   calls_->push(id, std::move(call));
   return id;
+}
+
+Session::ChildCall Session::api_call_from_child(UpstreamCall call, uint64_t id) {
+  if (id != 0 && id != next_request_id_) return ChildCall::out_of_step;
+  // The child refuses on its own only what it can tell as surely as the host (qos > 2): the host
+  // must agree, and logs and counts it as for any codec.
+  if (id == 0) return call.qos > 2 && call_refusal(call, 0) ? ChildCall::refused : ChildCall::out_of_step;
+  const std::size_t bytes = upstream_call_bytes(call);
+  auto refusal = call_refusal(call, bytes);
+  if (!refusal) {
+    call.conn = conn_;
+    ++next_request_id_;
+    env_.metrics.adapter_calls.inc();
+    calls_->push(id, std::move(call));
+    return ChildCall::taken;
+  }
+  // The codec already holds `id`. Refused calls queue (without payload) so that their results
+  // keep the order of the calls; a codec that keeps calling into a full queue would grow them
+  // without bound, so past max_pending_calls refusals the hook fails and the session closes.
+  if (calls_->pending() >= 2 * std::max<std::size_t>(1, env_.limits.max_pending_calls)) return ChildCall::flooding;
+  ++next_request_id_;
+  calls_->push_refused(id, call.kind, "exproto-host refused the call: " + *refusal);
+  return ChildCall::refused;
 }
 
 uint64_t Session::api_timer_start(uint64_t delay_ms, uint64_t tag) {
@@ -599,6 +632,22 @@ uint64_t Session::api_timer_start(uint64_t delay_ms, uint64_t tag) {
   });
   timers_.emplace(id, service_id);
   return id;
+}
+
+Session::ChildCall Session::api_timer_start_from_child(uint64_t delay_ms, uint64_t tag, uint64_t id) {
+  if (id != 0 && id != next_timer_id_) return ChildCall::out_of_step;
+  // The child keeps the same count of running timers against the same limit: it refuses (id 0)
+  // exactly when the host would, and the host logs and counts that refusal.
+  if (id == 0) {
+    if (timers_.size() < env_.limits.max_timers && in_hook() && accepts_calls()) return ChildCall::out_of_step;
+    api_timer_start(delay_ms, tag);
+    return ChildCall::refused;
+  }
+  if (api_timer_start(delay_ms, tag) != 0) return ChildCall::taken;
+  // Refused for a reason the child cannot see (a hook run outside the session's strand, e.g. at
+  // host shutdown): the id stays used, and that timer never fires, as for a session closing.
+  next_timer_id_ = id + 1;
+  return ChildCall::refused;
 }
 
 bool Session::api_timer_cancel(uint64_t timer_id) {

@@ -11,6 +11,7 @@
 #include <expected>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -70,6 +71,28 @@ class Session : public std::enable_shared_from_this<Session> {
   bool api_timer_cancel(uint64_t timer_id);
   void api_log(int32_t level, std::string_view msg);
 
+  // Isolated routes (host/isolation). The codec runs in a child process whose host API returns
+  // request and timer ids at once, without waiting for this process: it hands out the ids this
+  // session will use next (lockstep; each hook tells the child where the counters stand), and the
+  // calls follow one way. So each call arrives here with the id the codec already holds (0: the
+  // child refused it itself, as this session would have). Only from inside a hook, like api_call.
+  enum class ChildCall {
+    taken,        // queued under that id
+    refused,      // refused; an id the codec holds still gets its result, HOST_UNAVAILABLE + the reason
+    out_of_step,  // not the id this session hands out next: the child is broken
+    flooding,     // refused, and max_pending_calls refusals are already waiting: the hook must fail
+  };
+  ChildCall api_call_from_child(UpstreamCall call, uint64_t id);
+  ChildCall api_timer_start_from_child(uint64_t delay_ms, uint64_t tag, uint64_t id);
+  // Where the counters stand, for the child (inside a hook of this session).
+  uint64_t next_request_id() const { return next_request_id_; }
+  uint64_t next_timer_id() const { return next_timer_id_; }
+  std::size_t max_timers() const { return env_.limits.max_timers; }
+  template <class F>
+  void for_each_timer(F&& f) const {
+    for (const auto& entry : timers_) f(entry.first);
+  }
+
   Session(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec);  // use create()
 
  private:
@@ -91,6 +114,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool check_status(exproto_type_status st, const char* hook);
   bool in_hook() const;
   bool accepts_calls() const;
+  // Why a call would be refused now (logged and counted), or nothing; reserves `bytes` of the host
+  // budget when it is not refused.
+  std::optional<std::string> call_refusal(const UpstreamCall& call, std::size_t bytes);
   bool over_limits_locked() const;
   bool calls_over_limits_locked() const;
   void clear_queue_locked();

@@ -34,6 +34,9 @@ inline std::size_t upstream_call_bytes(const UpstreamCall& c) {
 struct UpstreamResult {
   int32_t code = EXPROTO_RESULT_SUCCESS;  // EXPROTO_RESULT_*
   std::string message;
+  // The host refused the call after the codec had its id (isolated routes): EMQX never saw it, so
+  // it counts as a refused call, not as a failed adapter call.
+  bool never_sent = false;
 };
 
 class Upstream {
