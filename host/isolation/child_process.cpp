@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -18,11 +17,10 @@ namespace exproto::host {
 
 namespace {
 
-std::expected<std::pair<UniqueFd, UniqueFd>, std::string> socket_pair() {
+// [0] the read end, [1] the write end; both close-on-exec.
+std::expected<std::pair<UniqueFd, UniqueFd>, std::string> make_pipe() {
   int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-    return std::unexpected(std::string("socketpair: ") + std::strerror(errno));
-  }
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::unexpected(std::string("pipe2: ") + std::strerror(errno));
   return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
@@ -56,17 +54,21 @@ std::string describe(int status) {
 std::expected<SpawnedChild, std::string> spawn_runner(const std::filesystem::path& exe,
                                                       const std::vector<std::string>& args, std::size_t channels) {
   SpawnedChild child;
+  // The child's ends, in the order of their fd numbers there (3, 4, 5, ...). They are moved above
+  // those numbers first: a dup2 onto fd 3 must never overwrite another child end that happens to
+  // be fd 3 before it was copied.
   std::vector<UniqueFd> child_ends;
-  // The child's ends are moved above the fixed numbers first: a dup2 onto fd 3 must never
-  // overwrite another child end that happens to be fd 3 before it was copied.
-  const int above_targets = kRunnerControlFd + static_cast<int>(channels) + 1;
+  const int above_targets = runner_channel_fd(channels) + 1;
   for (std::size_t i = 0; i < channels + 1; ++i) {
-    auto pair = socket_pair();
-    if (!pair) return std::unexpected(pair.error());
-    (i == 0 ? child.control : child.channels.emplace_back()) = std::move(pair->first);
-    UniqueFd high(::fcntl(pair->second.get(), F_DUPFD_CLOEXEC, above_targets));
-    if (!high) return std::unexpected(std::string("fcntl(F_DUPFD_CLOEXEC): ") + std::strerror(errno));
-    child_ends.push_back(std::move(high));
+    auto down = make_pipe();  // host -> child
+    auto up = make_pipe();    // child -> host
+    if (!down || !up) return std::unexpected(!down ? down.error() : up.error());
+    (i == 0 ? child.control : child.channels.emplace_back()) = LinkEnds{std::move(up->first), std::move(down->second)};
+    for (UniqueFd* end : {&down->first, &up->second}) {
+      UniqueFd high(::fcntl(end->get(), F_DUPFD_CLOEXEC, above_targets));
+      if (!high) return std::unexpected(std::string("fcntl(F_DUPFD_CLOEXEC): ") + std::strerror(errno));
+      child_ends.push_back(std::move(high));
+    }
   }
   FileActions actions;
   // dup2 onto the fixed numbers clears close-on-exec on the copies only.

@@ -1,11 +1,12 @@
-// Starting and ending a codec-runner child: posix_spawn of the runner executable with its
-// socketpair ends as fds 3 (control) and 4.. (hook channels), and reaping it with a description of
-// how it ended.
+// Starting and ending a codec-runner child: posix_spawn of the runner executable with its pipe
+// ends as fds 3, 4 (control) and 5.. (hook channels), and reaping it with a description of how it
+// ended.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <expected>
 #include <filesystem>
 #include <string>
@@ -15,14 +16,22 @@
 
 namespace exproto::host {
 
-// The fd numbers the child finds its sockets at.
-inline constexpr int kRunnerControlFd = 3;
-inline constexpr int kRunnerFirstChannelFd = 4;
+// The fd numbers the child finds its pipes at: each link is two pipes, the child reading the
+// first fd of its pair and writing the second. Control first, then one pair per hook channel.
+inline constexpr int kRunnerControlFd = 3;       // control: 3 (read) and 4 (write)
+inline constexpr int kRunnerFirstChannelFd = 5;  // channel i: 5 + 2i (read) and 6 + 2i (write)
+inline constexpr int runner_channel_fd(std::size_t i) { return kRunnerFirstChannelFd + 2 * static_cast<int>(i); }
+
+// The host's ends of one link: it reads what the child writes, and the other way round.
+struct LinkEnds {
+  UniqueFd in;
+  UniqueFd out;
+};
 
 struct SpawnedChild {
   pid_t pid = -1;
-  UniqueFd control;                // the host's end of fd 3
-  std::vector<UniqueFd> channels;  // the host's ends of fds 4..
+  LinkEnds control;
+  std::vector<LinkEnds> channels;
 };
 
 // Spawns `exe` with `args` (argv[1]...) and `channels` hook channels. The host's ends are

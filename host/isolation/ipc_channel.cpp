@@ -1,9 +1,12 @@
 #include "host/isolation/ipc_channel.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "host/isolation/ipc_frame.h"
@@ -14,25 +17,37 @@ namespace {
 constexpr std::size_t kInitialBuffer = 64 * 1024;
 }
 
-Channel::Channel(UniqueFd fd, std::chrono::milliseconds poll_tick) : fd_(std::move(fd)), buf_(kInitialBuffer) {
-  if (poll_tick.count() > 0) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(poll_tick.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((poll_tick.count() % 1000) * 1000);
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-}
+Channel::Channel(UniqueFd in, UniqueFd out, bool guard_sigpipe)
+    : in_(std::move(in)), out_(std::move(out)), guard_sigpipe_(guard_sigpipe), buf_(kInitialBuffer) {}
 
-bool Channel::write(std::string_view frame) {
-  while (!frame.empty()) {
-    const ssize_t n = ::send(fd_.get(), frame.data(), frame.size(), MSG_NOSIGNAL);
+bool Channel::write_all(std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(out_.get(), data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
     }
-    frame.remove_prefix(static_cast<std::size_t>(n));
+    data.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
+}
+
+bool Channel::write(std::string_view frames) {
+  if (!guard_sigpipe_) return write_all(frames);
+  sigset_t pipe;
+  sigset_t old;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  const bool ok = write_all(frames);
+  if (!ok && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+    // The failed write left SIGPIPE pending on this thread: take it before unblocking.
+    const timespec now{};
+    while (::sigtimedwait(&pipe, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return ok;
 }
 
 Channel::Read Channel::read(std::string_view& body, std::chrono::steady_clock::time_point deadline) {
@@ -66,18 +81,23 @@ Channel::Read Channel::read(std::string_view& body, std::chrono::steady_clock::t
       start_ = 0;
       end_ = have;
     }
-    const ssize_t n = ::recv(fd_.get(), buf_.data() + end_, buf_.size() - end_, 0);
+    if (deadline != std::chrono::steady_clock::time_point::max()) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return Read::timeout;
+      pollfd p{in_.get(), POLLIN, 0};
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+      const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(ms, 60'000)));
+      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;  // looks at the deadline again
+      if (ready < 0) return Read::closed;
+    }
+    const ssize_t n = ::read(in_.get(), buf_.data() + end_, buf_.size() - end_);
     if (n > 0) {
       end_ += static_cast<std::size_t>(n);
       continue;
     }
     if (n == 0) return Read::closed;
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (std::chrono::steady_clock::now() >= deadline) return Read::timeout;
-      continue;
-    }
-    return Read::closed;  // ECONNRESET and the like: the other side is gone
+    return Read::closed;  // the other side is gone
   }
 }
 

@@ -1,6 +1,6 @@
-// The frames the host and a codec-runner child exchange over a socketpair. Both ends are the same
-// binary on the same machine, so integers travel in native byte order; what the host reads is
-// still checked field by field, since a broken child may write anything.
+// The frames the host and a codec-runner child exchange over pipes (ipc_channel.h). Both ends are
+// the same binary on the same machine, so integers travel in native byte order; what the host
+// reads is still checked field by field, since a broken child may write anything.
 //
 //   frame  = u32 body length, body
 //   body   = u8 op, fields

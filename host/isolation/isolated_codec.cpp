@@ -21,7 +21,7 @@ constexpr std::chrono::seconds kStableAfter{30};
 constexpr std::size_t kDeathsKept = 64;
 // Spawn, exec, load and on_codec_create get this much on top of the hook timeout.
 constexpr std::chrono::milliseconds kStartupAllowance{5000};
-// How long a dying child has to exit before SIGKILL when reaped after its control socket closed.
+// How long a dying child has to exit before SIGKILL when reaped after its control pipe closed.
 constexpr std::chrono::milliseconds kReapGrace{1000};
 
 std::chrono::milliseconds backoff(const IsolationConfig& c, uint32_t quick_deaths) {
@@ -48,7 +48,6 @@ std::expected<std::shared_ptr<IsolatedCodec>, std::string> IsolatedCodec::start(
   o.channels = s.channels;
   o.config_json = config_json;
   o.startup_timeout = s.hook_timeout + kStartupAllowance;
-  o.poll_tick = std::min<std::chrono::milliseconds>(s.hook_timeout, std::chrono::milliseconds(100));
 
   auto child = RunnerChild::start(o, library->name());
   if (!child) return std::unexpected(child.error());
@@ -141,7 +140,7 @@ void IsolatedCodec::supervise(std::stop_token stop) {
       spdlog::debug("codec '{}' ({}) serving again in child pid {}", name_, label_, child_->pid());
       continue;
     }
-    // The child never writes on its control socket after creation: readable means it is gone.
+    // The child never writes on its control pipe after creation: readable means it is gone.
     pollfd fds[2] = {{child->control_fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) continue;
     if (fds[1].revents != 0) {

@@ -34,9 +34,12 @@ std::expected<std::shared_ptr<RunnerChild>, std::string> RunnerChild::start(cons
   auto spawned = spawn_runner(o.exe, o.args, o.channels);
   if (!spawned) return std::unexpected(spawned.error());
   std::vector<std::unique_ptr<ipc::Channel>> channels;
-  for (auto& fd : spawned->channels) channels.push_back(std::make_unique<ipc::Channel>(std::move(fd), o.poll_tick));
-  auto child = std::make_shared<RunnerChild>(Key{}, spawned->pid, ipc::Channel(std::move(spawned->control), o.poll_tick),
-                                             std::move(channels));
+  for (auto& ends : spawned->channels) {
+    channels.push_back(std::make_unique<ipc::Channel>(std::move(ends.in), std::move(ends.out), true));
+  }
+  auto child = std::make_shared<RunnerChild>(
+      Key{}, spawned->pid, ipc::Channel(std::move(spawned->control.in), std::move(spawned->control.out), true),
+      std::move(channels));
 
   // Failing from here on, the child is killed and reaped by its destructor (or reaped here).
   ipc::FrameWriter create(ipc::Op::create);

@@ -27,7 +27,6 @@ class RunnerChild {
     std::size_t channels = 1;
     std::string config_json;        // handed to on_codec_create in the child
     std::chrono::milliseconds startup_timeout{10000};  // spawn + load + create
-    std::chrono::milliseconds poll_tick{100};          // granularity of hook deadlines
   };
   // Spawns the child and waits until its codec instance exists. Errors: "cannot start …",
   // "codec 'x' failed to create (status 1): <reason>", "the child killed by signal 11 (SIGSEGV)
@@ -40,7 +39,7 @@ class RunnerChild {
   RunnerChild& operator=(const RunnerChild&) = delete;
 
   pid_t pid() const { return pid_; }
-  int control_fd() const { return control_.fd(); }  // readable (EOF) when the child is gone
+  int control_fd() const { return control_.in_fd(); }  // readable (EOF) when the child is gone
 
   // A hook channel for one conversation, given back on destruction.
   class Lease {

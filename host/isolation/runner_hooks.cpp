@@ -85,7 +85,7 @@ struct Done {
 };
 
 // Runs this thread on the CPU of the host thread that sent the hook. The host thread sleeps in
-// recv while the hook runs and wakes when it ends; a wake-up across CPUs cost three times one on
+// read while the hook runs and wakes when it ends; a wake-up across CPUs cost three times one on
 // the same CPU on the development VM (a socketpair ping-pong: 34 against 11 us of CPU per round
 // trip), and a hook is at least one such round trip.
 class CpuFollower {

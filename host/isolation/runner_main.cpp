@@ -39,12 +39,14 @@ std::string read_create(ipc::Channel& control) {
 }  // namespace
 
 int run_codec_runner(const RunnerOptions& o) {
-  // Only our own sockets: nothing else the host had open (without close-on-exec) stays reachable.
-  ::closefrom(kRunnerFirstChannelFd + static_cast<int>(o.channels));
+  // Only our own pipes: nothing else the host had open (without close-on-exec) stays reachable.
+  ::closefrom(runner_channel_fd(o.channels));
   // The host blocks its shutdown signals in every thread and the mask survives exec. Terminal
   // signals to the process group are the host's to act on; a SIGTERM sent to this pid ends it.
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);
+  // A write to a pipe whose host end is gone fails (EPIPE) and the child exits on its own terms.
+  ::signal(SIGPIPE, SIG_IGN);
   sigset_t none;
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
@@ -52,7 +54,7 @@ int run_codec_runner(const RunnerOptions& o) {
   if (auto ok = configure_logging(o.log_level); !ok) return 2;
   spdlog::set_pattern(fmt::format("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [codec-runner {} pid {}] %v", o.label, ::getpid()));
 
-  ipc::Channel control{UniqueFd(kRunnerControlFd)};
+  ipc::Channel control{UniqueFd(kRunnerControlFd), UniqueFd(kRunnerControlFd + 1), false};
   auto library = CodecLibrary::load(o.library, o.work_dir, runner::runner_host_api());
   if (library && !o.sha256.empty() && (*library)->sha256() != o.sha256) {
     library = std::unexpected("its bytes changed since the host loaded them (sha256 " + (*library)->sha256() +
@@ -75,17 +77,19 @@ int run_codec_runner(const RunnerOptions& o) {
 
   std::vector<ipc::Channel> channels;
   channels.reserve(o.channels);
-  for (std::size_t i = 0; i < o.channels; ++i) channels.emplace_back(UniqueFd(kRunnerFirstChannelFd + static_cast<int>(i)));
+  for (std::size_t i = 0; i < o.channels; ++i) {
+    channels.emplace_back(UniqueFd(runner_channel_fd(i)), UniqueFd(runner_channel_fd(i) + 1), false);
+  }
   std::vector<std::jthread> threads;
   for (auto& c : channels) threads.emplace_back([&c, &d, instance] { runner::serve_hooks(c, d, instance); });
 
-  // The control socket only ever carries `destroy`, or closes when the host is gone.
+  // The control link only ever carries `destroy`, or closes when the host is gone.
   std::string_view body;
   if (control.read(body) == ipc::Channel::Read::frame && ipc::FrameReader(body).op() == ipc::Op::destroy) {
     d.on_codec_destroy(instance);
   }
   spdlog::default_logger()->flush();
-  // Hook threads sit in recv; nothing of theirs needs unwinding.
+  // Hook threads sit in read; nothing of theirs needs unwinding.
   std::_Exit(0);
 }
 

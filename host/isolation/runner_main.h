@@ -1,5 +1,5 @@
 // `exproto-host codec-runner`: the child process of an isolated route. Not for people: the host
-// starts it with its sockets as fds 3 (control) and 4.. (hook channels), loads the codec with the
+// starts it with its pipes as fds 3, 4 (control) and 5.. (hook channels), loads the codec with the
 // same loader as in-process routes (a private copy, SHA-256 checked against the host's load),
 // creates the instance from the config the host sends, then serves hooks until the host goes.
 #pragma once
