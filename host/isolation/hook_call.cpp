@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <span>
 #include <string>
 #include <utility>
 
@@ -111,31 +112,40 @@ Served serve_call(FrameReader& r, const HookTarget& t, uint64_t& value) {
 
 }  // namespace
 
-HookOutcome run_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
-                         const char* hook) {
-  const auto deadline = std::chrono::steady_clock::now() + env.timeout;
+namespace {
+
+// The conversation of the hooks sent in `request`: the child's calls and log lines are run as they
+// come, and each hook ends with a `done`. `hooks` names them, in order; `on_done` gets each
+// outcome and says whether the next one follows. Each hook gets the hook timeout from when the
+// previous ended. A child that breaks the conversation is killed; the hook it was on then fails.
+template <class OnDone>
+void converse(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
+              std::span<const char* const> hooks, OnDone on_done) {
+  std::size_t at = 0;  // the hook running now
+  auto deadline = std::chrono::steady_clock::now() + env.timeout;
   auto lease = child.lease(deadline);
-  if (!lease) return {};  // dead, or every channel stuck in hooks that are about to time out
+  if (!lease) return;  // dead, or every channel stuck in hooks that are about to time out
   auto& channel = lease.channel();
   bool flooding = false;
   if (!channel.write(request)) {
     child.kill(RunnerChild::Cause::none, "");
-    return {};
+    return;
   }
   for (;;) {
+    const char* hook = hooks[at];
     std::string_view body;
     const auto got = channel.read(body, deadline);
     if (got == ipc::Channel::Read::timeout) {
       env.metrics->isolated_hook_timeouts.inc();
       child.kill(RunnerChild::Cause::timeout,
                  fmt::format("{} ran longer than {} ms (sessions.hook_timeout_ms)", hook, env.timeout.count()));
-      return {};
+      return;
     }
     if (got != ipc::Channel::Read::frame) {
       // Gone on its own (the supervisor says how), or a frame length no child may send.
       child.kill(got == ipc::Channel::Read::bad ? RunnerChild::Cause::protocol : RunnerChild::Cause::none,
                  got == ipc::Channel::Read::bad ? fmt::format("it sent a malformed frame during {}", hook) : "");
-      return {};
+      return;
     }
     FrameReader r(body);
     const auto op = r.op();
@@ -147,7 +157,7 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
       if (served == Served::out_of_step) {
         child.kill(RunnerChild::Cause::protocol,
                    fmt::format("during {} it handed the codec an id out of step with the host session", hook));
-        return {};
+        return;
       }
       if (served == Served::flooding) {
         // The hook fails; what it still calls is refused without results (the session closes).
@@ -162,7 +172,7 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
       reply.u64(value);
       if (!channel.write(reply.finish())) {
         child.kill(RunnerChild::Cause::none, "");
-        return {};
+        return;
       }
       continue;
     }
@@ -178,13 +188,39 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
       out.status = r.i32();
       out.remote_session = r.u64();
       if (!r.complete()) break;
-      if (flooding && out.status == EXPROTO_STATUS_OK) out.status = EXPROTO_STATUS_LIMIT;
-      return out;
+      if (std::exchange(flooding, false) && out.status == EXPROTO_STATUS_OK) out.status = EXPROTO_STATUS_LIMIT;
+      // The child runs no hook after one that failed; more `done` frames than hooks are garbage.
+      if (!on_done(out) || out.status != EXPROTO_STATUS_OK) return;
+      if (++at == hooks.size()) return;
+      deadline = std::chrono::steady_clock::now() + env.timeout;
+      continue;
     }
     break;
   }
-  child.kill(RunnerChild::Cause::protocol, fmt::format("it sent a malformed frame during {}", hook));
-  return {};
+  child.kill(RunnerChild::Cause::protocol, fmt::format("it sent a malformed frame during {}", hooks[at]));
+}
+
+}  // namespace
+
+HookOutcome run_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
+                         const char* hook) {
+  HookOutcome outcome;
+  converse(child, request, target, env, std::span<const char* const>(&hook, 1), [&](const HookOutcome& out) {
+    outcome = out;
+    return false;  // the only one
+  });
+  return outcome;
+}
+
+void run_queued_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
+                         std::span<const char* const> hooks, std::span<exproto_type_status> statuses) {
+  std::size_t next = 0;
+  converse(child, request, target, env, hooks, [&](const HookOutcome& out) {
+    statuses[next] = out.status;
+    return ++next < statuses.size();
+  });
+  // The hook the child broke or died in fails; the ones after it never ran.
+  if (next < statuses.size()) statuses[next] = EXPROTO_STATUS_ERROR;
 }
 
 }  // namespace exproto::host

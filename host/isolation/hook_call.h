@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,5 +38,10 @@ struct HookOutcome {
 // `request` is a whole frame (FrameWriter::finish()). `hook` names it in the kill reason.
 HookOutcome run_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
                          const char* hook);
+
+// Several hooks of one session in one frame (Op::queued), named by `hooks`: `statuses` gets each
+// one's status, and keeps kHookNotRun for those after the first that did not return OK.
+void run_queued_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
+                         std::span<const char* const> hooks, std::span<exproto_type_status> statuses);
 
 }  // namespace exproto::host

@@ -42,6 +42,10 @@ enum class Op : uint8_t {
   timer = 7,      // u64 session, u64 timer id, u64 tag
   result = 8,     // u64 session, u64 request id, i32 kind, i32 code, str message
   export_ = 9,    // u64 session
+  // Hooks of one session the host had queued, in one frame: u64 session, u32 n, then n times
+  // u8 op (bytes, messages or result) and that op's fields after its session. The child runs them
+  // in order, each answered by its own `done`, and stops after the first that does not return OK.
+  queued = 10,
   // child -> host during a hook
   call = 20,  // u8 HostFn, u64 the id the codec got (0: refused in the child), arguments (HostFn)
   log = 21,   // i32 level, str text (session_log; no answer)

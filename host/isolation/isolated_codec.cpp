@@ -97,6 +97,11 @@ pid_t IsolatedCodec::pid() const {
   return child_ ? child_->pid() : 0;
 }
 
+void IsolatedCodec::run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                              std::span<exproto_type_status> statuses) const {
+  run_queued_hooks(state, hooks, statuses);
+}
+
 RunnerFaults IsolatedCodec::faults() const {
   std::lock_guard lk(mu_);
   return RunnerFaults{std::vector(deaths_.begin(), deaths_.end()), last_reason_};

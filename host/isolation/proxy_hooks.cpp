@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "host/isolation/ipc_frame.h"
 #include "host/isolation/isolated_codec.h"
@@ -116,15 +117,24 @@ exproto_type_status on_bytes(exproto_type_session_codec_ptr state, exproto_type_
   return forward(p, f, "on_session_bytes");
 }
 
-exproto_type_status on_messages(exproto_type_session_codec_ptr state, const exproto_type_message* m, size_t n) {
-  auto& p = proxy(state);
-  FrameWriter f(Op::messages);
-  hook_head(f, p.session);
-  f.u64(p.remote).u32(static_cast<uint32_t>(n));
+void put_messages(FrameWriter& f, const exproto_type_message* m, size_t n) {
+  f.u32(static_cast<uint32_t>(n));
   for (size_t i = 0; i < n; ++i) {
     f.str(view(m[i].node)).str(view(m[i].id)).u32(m[i].qos).str(view(m[i].from)).str(view(m[i].topic));
     f.str(view(m[i].payload)).u64(m[i].timestamp_ms);
   }
+}
+
+void put_result(FrameWriter& f, const exproto_type_call_result* r) {
+  f.u64(r->request_id).i32(r->kind).i32(r->code).str(view(r->message));
+}
+
+exproto_type_status on_messages(exproto_type_session_codec_ptr state, const exproto_type_message* m, size_t n) {
+  auto& p = proxy(state);
+  FrameWriter f(Op::messages);
+  hook_head(f, p.session);
+  f.u64(p.remote);
+  put_messages(f, m, n);
   return forward(p, f, "on_session_messages");
 }
 
@@ -148,7 +158,8 @@ exproto_type_status on_result(exproto_type_session_codec_ptr state, const exprot
   auto& p = proxy(state);
   FrameWriter f(Op::result);
   hook_head(f, p.session);
-  f.u64(p.remote).u64(r->request_id).i32(r->kind).i32(r->code).str(view(r->message));
+  f.u64(p.remote);
+  put_result(f, r);
   return forward(p, f, "on_session_result");
 }
 
@@ -161,6 +172,39 @@ exproto_type_status on_export(exproto_type_session_codec_ptr state, const exprot
 }
 
 }  // namespace
+
+void run_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                      std::span<exproto_type_status> statuses) {
+  auto& p = proxy(state);
+  if (p.child->dead()) {
+    statuses[0] = EXPROTO_STATUS_ERROR;  // as forward(): the first fails, the session closes
+    return;
+  }
+  FrameWriter f(Op::queued);
+  hook_head(f, p.session);
+  f.u64(p.remote).u32(static_cast<uint32_t>(hooks.size()));
+  std::vector<const char*> names;
+  names.reserve(hooks.size());
+  for (const auto& h : hooks) {
+    switch (h.kind) {
+      case QueuedHook::Kind::bytes:
+        f.u8(static_cast<uint8_t>(Op::bytes)).str(view(h.data));
+        names.push_back("on_session_bytes");
+        break;
+      case QueuedHook::Kind::messages:
+        f.u8(static_cast<uint8_t>(Op::messages));
+        put_messages(f, h.messages, h.count);
+        names.push_back("on_session_messages");
+        break;
+      case QueuedHook::Kind::result:
+        f.u8(static_cast<uint8_t>(Op::result));
+        put_result(f, h.result);
+        names.push_back("on_session_result");
+        break;
+    }
+  }
+  run_queued_in_child(*p.child, f.finish(), HookTarget{p.session, nullptr}, *p.env, names, statuses);
+}
 
 exproto_codec_descriptor proxy_descriptor(const exproto_codec_descriptor& real) {
   exproto_codec_descriptor d = real;  // name, version, vendor, ABI: the library's own

@@ -6,10 +6,18 @@
 
 #include <exproto/codec_abi.h>
 
+#include <span>
+
+#include "host/registry/hook_runner.h"
+
 namespace exproto::host {
 
 // `real` with every hook replaced by a forwarding one; the optional migration hooks only where the
 // library has them, so "can this route migrate" reads the same as in-process.
 exproto_codec_descriptor proxy_descriptor(const exproto_codec_descriptor& real);
+
+// HookRunner::run_hooks of an IsolatedCodec: the hooks in one frame, one exchange with the child.
+void run_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                      std::span<exproto_type_status> statuses);
 
 }  // namespace exproto::host

@@ -103,6 +103,75 @@ class CpuFollower {
   uint32_t pinned_ = ipc::kAnyCpu;
 };
 
+std::vector<exproto_type_message> read_messages(FrameReader& r) {
+  const uint32_t n = r.u32();
+  std::vector<exproto_type_message> messages;
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    exproto_type_message m{sizeof(exproto_type_message), {}, {}, 0, {}, {}, {}, 0};
+    m.node = str(r.str());
+    m.id = str(r.str());
+    m.qos = r.u32();
+    m.from = str(r.str());
+    m.topic = str(r.str());
+    m.payload = bytes(r.str());
+    m.timestamp_ms = r.u64();
+    messages.push_back(m);
+  }
+  return messages;
+}
+
+exproto_type_call_result read_result(FrameReader& r) {
+  exproto_type_call_result result{sizeof(exproto_type_call_result), 0, 0, 0, {}};
+  result.request_id = r.u64();
+  result.kind = r.i32();
+  result.code = r.i32();
+  result.message = str(r.str());
+  return result;
+}
+
+void queue_done(HookLink& link, exproto_type_status status, uint64_t session = 0) {
+  ipc::FrameWriter f(Op::done, link.out());
+  f.i32(status).u64(session);
+  f.finish();
+}
+
+// Op::queued: the hooks one after the other, as the host would have run them one by one, each
+// answered by its `done`; none after one that did not return OK (the host closes the session).
+void run_queued(FrameReader& r, HookLink& link, const exproto_codec_descriptor& d, Ids& ids) {
+  auto& s = session_of(r.u64());
+  const uint32_t n = r.u32();
+  if (!r.ok()) host_broke_protocol();
+  HookScope scope(s, link, ids);  // the ids go on from hook to hook
+  for (uint32_t i = 0; i < n; ++i) {
+    exproto_type_status st = EXPROTO_STATUS_OK;
+    switch (static_cast<Op>(r.u8())) {
+      case Op::bytes: {
+        const auto data = r.str();
+        if (!r.ok()) host_broke_protocol();
+        st = d.on_session_bytes(s.state, bytes(data));
+        break;
+      }
+      case Op::messages: {
+        const auto messages = read_messages(r);
+        if (!r.ok()) host_broke_protocol();
+        st = d.on_session_messages(s.state, messages.data(), messages.size());
+        break;
+      }
+      case Op::result: {
+        const auto result = read_result(r);
+        if (!r.ok()) host_broke_protocol();
+        st = d.on_session_result(s.state, &result);
+        break;
+      }
+      default:
+        host_broke_protocol();
+    }
+    queue_done(link, st);
+    if (st != EXPROTO_STATUS_OK) return;
+  }
+  if (!r.complete()) host_broke_protocol();
+}
+
 Done run_hook(FrameReader& r, HookLink& link, const exproto_codec_descriptor& d,
               exproto_type_codec_codec_ptr instance, CpuFollower& cpu, Ids& ids) {
   const Op op = r.op();
@@ -143,19 +212,7 @@ Done run_hook(FrameReader& r, HookLink& link, const exproto_codec_descriptor& d,
     }
     case Op::messages: {
       auto& s = session_of(r.u64());
-      const uint32_t n = r.u32();
-      std::vector<exproto_type_message> messages;
-      for (uint32_t i = 0; i < n && r.ok(); ++i) {
-        exproto_type_message m{sizeof(exproto_type_message), {}, {}, 0, {}, {}, {}, 0};
-        m.node = str(r.str());
-        m.id = str(r.str());
-        m.qos = r.u32();
-        m.from = str(r.str());
-        m.topic = str(r.str());
-        m.payload = bytes(r.str());
-        m.timestamp_ms = r.u64();
-        messages.push_back(m);
-      }
+      const auto messages = read_messages(r);
       if (!r.complete()) host_broke_protocol();
       HookScope scope(s, link, ids);
       return Done{d.on_session_messages(s.state, messages.data(), messages.size())};
@@ -176,11 +233,7 @@ Done run_hook(FrameReader& r, HookLink& link, const exproto_codec_descriptor& d,
     }
     case Op::result: {
       auto& s = session_of(r.u64());
-      exproto_type_call_result result{sizeof(exproto_type_call_result), 0, 0, 0, {}};
-      result.request_id = r.u64();
-      result.kind = r.i32();
-      result.code = r.i32();
-      result.message = str(r.str());
+      const auto result = read_result(r);
       if (!r.complete()) host_broke_protocol();
       HookScope scope(s, link, ids);
       return Done{d.on_session_result(s.state, &result)};
@@ -213,11 +266,16 @@ void serve_hooks(ipc::Channel& channel, const exproto_codec_descriptor& d, expro
     std::string_view body;
     if (channel.read(body) != ipc::Channel::Read::frame) std::_Exit(0);  // the host closed it
     FrameReader r(body);
-    const Done done = run_hook(r, link, d, instance, cpu, ids);
-    ipc::FrameWriter f(Op::done, link.out());
-    f.i32(done.status).u64(done.session);
-    f.finish();
-    link.flush();  // the hook's calls and logs, then `done`: one write
+    if (FrameReader peek(body); peek.op() == Op::queued) {
+      r.op();
+      cpu.follow(r.u32());
+      read_ids(r, ids);
+      run_queued(r, link, d, ids);
+    } else {
+      const Done done = run_hook(r, link, d, instance, cpu, ids);
+      queue_done(link, done.status, done.session);
+    }
+    link.flush();  // the hooks' calls and logs, and their `done`: one write
   }
 }
 

@@ -6,6 +6,8 @@
 #include <exproto/codec_abi.h>
 
 #include <chrono>
+#include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,19 @@ struct RunnerFaults {
   std::string last_reason;                                     // e.g. "killed by signal 11 (SIGSEGV)"
 };
 
+// One hook of several a session hands over at once (its queued events): bytes, messages, result.
+struct QueuedHook {
+  enum class Kind { bytes, messages, result };
+  Kind kind = Kind::bytes;
+  exproto_type_bytes data{};                          // bytes
+  const exproto_type_message* messages = nullptr;     // messages
+  std::size_t count = 0;                              // messages
+  const exproto_type_call_result* result = nullptr;  // result
+};
+
+// The status of a queued hook that was not run because one before it did not return OK.
+inline constexpr exproto_type_status kHookNotRun = -1;
+
 class HookRunner {
  public:
   virtual ~HookRunner() = default;
@@ -26,6 +41,13 @@ class HookRunner {
   // The instance handle those hooks expect as their codec argument.
   virtual exproto_type_codec_codec_ptr handle() const = 0;
   virtual RunnerFaults faults() const = 0;
+  // Runs `hooks` of one session in order, as the session would one by one, in one exchange with
+  // the runner (one round trip to a child instead of one per hook). Stops after the first that
+  // does not return OK: `statuses[i]` is its status, kHookNotRun for those after it. Called like
+  // any session hook (inside the session's hook scope); host calls the codec makes in them are
+  // run on the session in order.
+  virtual void run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                         std::span<exproto_type_status> statuses) const = 0;
 };
 
 }  // namespace exproto::host

@@ -34,6 +34,20 @@ bool from_emqx(const Event& ev) {
 
 // The request id of the host's own calls (probes): never a codec's id, never shown to the codec.
 constexpr uint64_t kHostRequestId = 0;
+
+// Events an isolated codec may run several at once (HookRunner::run_hooks): those whose hook is
+// all there is to them while the session is open. A result that says the conn is gone ends the
+// session after its hook, so nothing may run after it.
+constexpr std::size_t kMaxQueuedHooks = 16;
+bool runs_queued(const Event& ev) {
+  if (std::holds_alternative<event::Bytes>(ev) || std::holds_alternative<event::Messages>(ev)) return true;
+  const auto* done = std::get_if<event::CallDone>(&ev);
+  return done != nullptr && done->request_id != kHostRequestId;
+}
+bool ends_queued(const Event& ev) {
+  const auto* done = std::get_if<event::CallDone>(&ev);
+  return done != nullptr && done->code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE;
+}
 }  // namespace
 
 std::shared_ptr<Session> Session::create(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec) {
@@ -132,6 +146,7 @@ void Session::clear_queue_locked() {
 }
 
 void Session::run() {
+  std::vector<Event> queued;  // an isolated codec's events for one exchange with its child
   for (int n = 0; n < kBatch; ++n) {
     Event ev;
     std::size_t bytes = 0;
@@ -142,11 +157,29 @@ void Session::run() {
       ev = std::move(queue_.front());
       queue_.pop_front();
       bytes = event_payload_bytes(ev);
+      // Each hook is a round trip to an isolated codec's child: the events queued behind this one
+      // go with it when they are hooks only.
+      if (codec_->runner() != nullptr && phase_ == Phase::open && runs_queued(ev) && !ends_queued(ev) &&
+          !queue_.empty() && runs_queued(queue_.front())) {
+        queued.push_back(std::move(ev));
+        while (!queue_.empty() && queued.size() < kMaxQueuedHooks && runs_queued(queue_.front()) &&
+               !ends_queued(queued.back()) && n + 1 < kBatch) {
+          bytes += event_payload_bytes(queue_.front());
+          queued.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+          ++n;
+        }
+      }
       queued_bytes_ -= bytes;
       release = take_releasable_acks_locked();
     }
     release.clear();  // answers EMQX
-    process(ev);
+    if (queued.empty()) {
+      process(ev);
+    } else {
+      process_queued(queued);
+      queued.clear();
+    }
     close_if_hook_overran();
     env_.budget->release(bytes);
   }
@@ -255,6 +288,60 @@ void Session::process(Event& ev) {
       ev);
 }
 
+void Session::process_queued(std::vector<Event>& events) {
+  // Views the hooks read; `results` and `messages` are sized first so that nothing moves.
+  std::vector<exproto_type_call_result> results(events.size());
+  std::vector<std::vector<exproto_type_message>> messages(events.size());
+  std::vector<QueuedHook> hooks;
+  hooks.reserve(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    QueuedHook h;
+    if (const auto* b = std::get_if<event::Bytes>(&events[i])) {
+      h.kind = QueuedHook::Kind::bytes;
+      h.data = exproto_type_bytes{reinterpret_cast<const uint8_t*>(b->data.data()), b->data.size()};
+    } else if (const auto* m = std::get_if<event::Messages>(&events[i])) {
+      h.kind = QueuedHook::Kind::messages;
+      for (const auto& msg : m->messages) {
+        messages[i].push_back(exproto_type_message{
+            sizeof(exproto_type_message), view(msg.node), view(msg.id), msg.qos, view(msg.from), view(msg.topic),
+            exproto_type_bytes{reinterpret_cast<const uint8_t*>(msg.payload.data()), msg.payload.size()},
+            msg.timestamp_ms});
+      }
+      h.messages = messages[i].data();
+      h.count = messages[i].size();
+    } else {
+      const auto& d = std::get<event::CallDone>(events[i]);
+      h.kind = QueuedHook::Kind::result;
+      results[i] = exproto_type_call_result{sizeof(exproto_type_call_result), d.request_id, d.kind, d.code,
+                                            view(d.message)};
+      h.result = &results[i];
+    }
+    hooks.push_back(h);
+  }
+  std::vector<exproto_type_status> statuses(events.size(), kHookNotRun);
+  {
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    codec_->runner()->run_hooks(state_, hooks, statuses);
+  }
+  // What each event does around its hook, in order, as process() would have done one by one.
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (statuses[i] == kHookNotRun) {
+      process(events[i]);  // the session is closing now: the event takes its usual way out
+      continue;
+    }
+    switch (hooks[i].kind) {
+      case QueuedHook::Kind::bytes: check_status(statuses[i], "on_session_bytes"); break;
+      case QueuedHook::Kind::messages: check_status(statuses[i], "on_session_messages"); break;
+      case QueuedHook::Kind::result: {
+        const auto& d = std::get<event::CallDone>(events[i]);
+        note_call_done(d);
+        if (check_status(statuses[i], "on_session_result")) after_result(d);
+        break;
+      }
+    }
+  }
+}
+
 void Session::close_if_hook_overran() {
   if (!std::exchange(hook_overran_, false)) return;
   // A codec that blocked once may block again: never on the transport's threads.
@@ -351,7 +438,7 @@ void Session::on_closed(const std::string& reason) {
   finish();
 }
 
-void Session::on_call_done(event::CallDone& e) {
+void Session::note_call_done(const event::CallDone& e) {
   const bool probe = e.request_id == kHostRequestId;
   if (e.never_sent) {
     // Logged and counted as a refused call when it was refused (api_call_from_child).
@@ -368,7 +455,11 @@ void Session::on_call_done(event::CallDone& e) {
       spdlog::debug("conn {}: {} answered code {} {}", conn_, call_kind_name(e.kind), e.code, e.message);
     }
   }
-  if (probe) {
+}
+
+void Session::on_call_done(event::CallDone& e) {
+  note_call_done(e);
+  if (e.request_id == kHostRequestId) {
     probe_outstanding_ = false;
     // No answer is no news: a sweep under load must not leave a forgotten session for a whole
     // probe_idle_s, so it is asked again shortly.
@@ -390,6 +481,10 @@ void Session::on_call_done(event::CallDone& e) {
     HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     if (!check_status(codec_->hooks().on_session_result(state_, &r), "on_session_result")) return;
   }
+  after_result(e);
+}
+
+void Session::after_result(const event::CallDone& e) {
   if (e.code == EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE && phase_ != Phase::finished) {
     // OnSocketClosed may never come (EMQX drops it when the process dies mid-call).
     env_.metrics.conn_process_gone.inc();

@@ -101,6 +101,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_opened(event::Opened& e);
   void on_closed(const std::string& reason);
   void on_call_done(event::CallDone& e);
+  void note_call_done(const event::CallDone& e);   // metrics and log lines of a result
+  void after_result(const event::CallDone& e);     // what a result means for the session itself
+  // Events an isolated codec's child runs in one exchange (Bytes, Messages, results), in order.
+  void process_queued(std::vector<Event>& events);
   void on_migrate(event::Migrate& m);
   void on_restart(const event::Restart& r);
   void on_probe();
