@@ -215,12 +215,14 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
 void run_queued_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
                          std::span<const char* const> hooks, std::span<exproto_type_status> statuses) {
   std::size_t next = 0;
+  bool failed = false;  // a hook returned something else than OK: the child ran none after it
   converse(child, request, target, env, hooks, [&](const HookOutcome& out) {
     statuses[next] = out.status;
+    failed = out.status != EXPROTO_STATUS_OK;
     return ++next < statuses.size();
   });
-  // The hook the child broke or died in fails; the ones after it never ran.
-  if (next < statuses.size()) statuses[next] = EXPROTO_STATUS_ERROR;
+  // Else the hook the child broke or died in fails; the ones after it never ran.
+  if (!failed && next < statuses.size()) statuses[next] = EXPROTO_STATUS_ERROR;
 }
 
 }  // namespace exproto::host

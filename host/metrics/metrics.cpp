@@ -73,6 +73,9 @@ std::string Metrics::render_prometheus() const {
           isolated_child_restarts.get());
   counter(out, "isolated_rollbacks_total", "Reloaded generations rolled back because their children kept dying",
           isolated_rollbacks.get());
+  counter(out, "isolated_queued_hooks_total",
+          "Hooks of an isolated session that went to its child in one exchange with the hook before them",
+          isolated_queued_hooks.get());
   counter(out, "tls_file_problems_total", "Bad handler.tls file sets seen while serving (last good pair kept)",
           tls_file_problems.get());
   if (tls_cert_expiry_known.load(std::memory_order_relaxed)) {

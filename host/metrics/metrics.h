@@ -65,6 +65,7 @@ struct Metrics {
   Counter isolated_hook_timeouts;    // children killed because a hook ran past sessions.hook_timeout_ms
   Counter isolated_child_restarts;   // children started again after one died
   Counter isolated_rollbacks;        // reloaded generations rolled back because their children kept dying
+  Counter isolated_queued_hooks;     // hooks that went to a child in one exchange with the hook before them
   Counter tls_file_problems;      // distinct bad handler.tls file sets seen while serving (gRPC kept the old pair)
   Gauge tls_cert_expiry_seconds;  // until notAfter of the served handler.tls certificate; negative once expired
   // Set once handler.tls is monitored: without it the expiry gauge is left out rather than read as

@@ -319,6 +319,7 @@ void Session::process_queued(std::vector<Event>& events) {
     hooks.push_back(h);
   }
   std::vector<exproto_type_status> statuses(events.size(), kHookNotRun);
+  env_.metrics.isolated_queued_hooks.inc(events.size() - 1);
   {
     HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
     codec_->runner()->run_hooks(state_, hooks, statuses);
@@ -701,8 +702,8 @@ Session::ChildCall Session::api_call_from_child(UpstreamCall call, uint64_t id) 
   // The codec already holds `id`. Refused calls queue (without payload) so that their results
   // keep the order of the calls; a codec that keeps calling into a full queue would grow them
   // without bound, so past max_pending_calls refusals the hook fails and the session closes.
+  ++next_request_id_;  // the codec holds it, whatever comes of it
   if (calls_->pending() >= 2 * std::max<std::size_t>(1, env_.limits.max_pending_calls)) return ChildCall::flooding;
-  ++next_request_id_;
   calls_->push_refused(id, call.kind, "exproto-host refused the call: " + *refusal);
   return ChildCall::refused;
 }
