@@ -189,6 +189,11 @@ typedef void* exproto_type_session_host_ptr;  /* the host's record of a connecti
  *  arrives through on_session_result on the same session, in the order the calls were made; EMQX
  *  also receives the calls of one session in that order. 0 means the host refused the call without
  *  sending it (session closing, bad argument, too many calls pending); the reason was logged.
+ *  In a route that runs the codec in a child process (routes[].isolation = "process") the id is
+ *  handed out before the host sees the call: a call the host then refuses for one of its limits
+ *  (calls pending, queued bytes, host memory, session closing) keeps its id, and its result
+ *  arrives in its turn with EXPROTO_RESULT_HOST_UNAVAILABLE and a message naming the limit; a bad
+ *  argument (qos > 2) still returns 0. Handle both, and a codec works the same in either route.
  *  THREADING: only from inside a hook of `session`. */
 
 /** Sends bytes to the device socket. */
