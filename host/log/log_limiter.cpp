@@ -16,14 +16,8 @@ LogLimiter::Verdict LogLimiter::allow(std::string_view kind, Clock::time_point n
     return Verdict{true, std::exchange(w.suppressed, 0)};
   }
   ++w.suppressed;
-  ++suppressed_total_;
   if (suppressed_counter_ != nullptr) suppressed_counter_->inc();
   return Verdict{false, 0};
-}
-
-uint64_t LogLimiter::suppressed_total() const {
-  std::lock_guard lk(mu_);
-  return suppressed_total_;
 }
 
 }  // namespace exproto::host

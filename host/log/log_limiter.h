@@ -34,8 +34,6 @@ class LogLimiter {
   };
   // Any thread. `kind` names the kind of line (a fixed string per call site).
   Verdict allow(std::string_view kind, Clock::time_point now = Clock::now());
-  // Lines dropped so far, all kinds (for the metric).
-  uint64_t suppressed_total() const;
 
  private:
   struct Window {
@@ -48,7 +46,6 @@ class LogLimiter {
   const std::chrono::milliseconds window_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Window> kinds_;  // a few dozen call sites at most
-  uint64_t suppressed_total_ = 0;
 };
 
 // Logs through `limiter`: one line, with the count of lines of its kind suppressed before it.

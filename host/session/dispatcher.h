@@ -49,7 +49,6 @@ class Dispatcher {
   void set_routes(RouteTable routes);
   // Calls `fn` for every live session (outside the table lock, on the caller's thread).
   void for_each_session(const std::function<void(Session&)>& fn) const;
-  const SessionEnv& env() const { return env_; }
 
   // Orderly shutdown. New conns are refused (EMQX closes them; the devices reconnect, to this
   // host once it is back or to another one).
