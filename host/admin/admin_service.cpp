@@ -35,6 +35,7 @@ grpc::Status AdminService::Status(grpc::ServerContext*, const pb::StatusRequest*
       gen->set_abi_major(g.abi_major);
       gen->set_abi_minor(g.abi_minor);
       gen->set_sha256(g.sha256);
+      gen->set_signer(g.signer);
       gen->set_source(g.source);
       gen->set_loaded_at_ms(g.loaded_at_ms);
       gen->set_state(g.state);

@@ -41,6 +41,7 @@ void print_status(const pb::StatusReply& r) {
                   g.migratable() ? "  migratable" : "");
       std::printf("    sha256 %s  loaded %s  from %s\n", g.sha256().c_str(), when(g.loaded_at_ms()).c_str(),
                   g.source().c_str());
+      std::printf("    signed by %s\n", g.signer().empty() ? "(unsigned or no plugins.trusted_keys)" : g.signer().c_str());
     }
     if (!c.last_failure().empty()) {
       std::printf("  last failed load %s from %s: %s\n", when(c.last_failure_at_ms()).c_str(),

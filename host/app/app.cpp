@@ -40,6 +40,18 @@ std::string handler_transport(const HandlerConfig& c) {
                      c.tls->refresh_s);
 }
 
+// Keys were validated with the config; a key that does not parse here cannot happen.
+LoadPolicy load_policy(const PluginsConfig& plugins) {
+  LoadPolicy policy;
+  policy.max_file_bytes = plugins.max_file_bytes;
+  policy.owner_and_mode = plugins.trust_strict;
+  policy.require_signature = plugins.require_signature;
+  for (const auto& k : plugins.trusted_keys) {
+    if (auto key = parse_public_key(k.public_key)) policy.trusted_keys.push_back(TrustedKey{k.name, *key});
+  }
+  return policy;
+}
+
 IsolationSettings isolation_settings(const Config& config, const std::filesystem::path& work_dir) {
   IsolationSettings s;
   s.config = config.isolation;
@@ -174,7 +186,8 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->work_dir.emplace(std::move(*dir));
 
   p->isolation = std::make_unique<IsolationHub>(isolation_settings(config, p->work_dir->path()), p->metrics, api);
-  p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api, p->work_dir->path() / "archive");
+  p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api, p->work_dir->path() / "archive",
+                                                load_policy(config.plugins));
   const auto failures = p->registry->scan(config.plugins.dir);
   spdlog::info("plugins: {} codec(s) loaded from {}, {} file(s) skipped", p->registry->all().size(),
                config.plugins.dir.string(), failures.size());
@@ -231,7 +244,9 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->reloader->adopt();
   if (config.plugins.watch) {
     auto watcher = PluginWatcher::start(config.plugins.dir, std::chrono::milliseconds(config.plugins.debounce_ms),
-                                        [r = p->reloader.get()](const std::filesystem::path& f) { r->file_changed(f); });
+                                        [r = p->reloader.get()](const std::filesystem::path& f, auto landed) {
+                                          r->file_changed(f, landed);
+                                        });
     if (!watcher) return std::unexpected("plugins.watch: " + watcher.error());
     p->watcher = std::move(*watcher);
   }

@@ -14,6 +14,7 @@
 #include "host/config/pem_files.h"
 #include "host/config/strict_json.h"
 #include "host/registry/codec_name.h"
+#include "host/registry/codec_signature.h"
 
 namespace exproto::host {
 namespace {
@@ -21,6 +22,7 @@ namespace {
 using config_detail::describe;
 using config_detail::Fields;
 using config_detail::FirstError;
+using config_detail::join;
 using nlohmann::json;
 
 constexpr uint64_t kMaxU32 = 0xFFFFFFFFu;
@@ -147,6 +149,29 @@ void read_plugins(Fields& f, PluginsConfig& out) {
   f.flag("watch", out.watch);
   f.number("debounce_ms", out.debounce_ms, 0, 60000);
   f.number("max_generations", out.max_generations, 2, 64);
+  f.choice("trust", out.trust_strict, {{"strict", true}, {"off", false}});
+  f.number("max_file_bytes", out.max_file_bytes, 4096, uint64_t{1} << 34);
+  if (const json* keys = f.get("trusted_keys"); keys != nullptr && f.ok()) {
+    if (!keys->is_array() || keys->size() > 64) {
+      f.fail("trusted_keys", "expected an array of at most 64 {\"name\", \"public_key\"} objects, got " + describe(*keys));
+    }
+    for (std::size_t i = 0; f.ok() && i < keys->size(); ++i) {
+      PluginsConfig::Key k;
+      Fields kf((*keys)[i], join(f.path(), "trusted_keys[" + std::to_string(i) + "]"), f.errors());
+      if (!kf.ok()) break;
+      kf.text("name", k.name, true, non_empty);
+      kf.text("public_key", k.public_key, true, [](std::string_view s) -> std::string {
+        auto key = parse_public_key(s);
+        return key ? "" : key.error() + " (as printed by exproto-codec-sign keygen)";
+      });
+      kf.finish();
+      out.trusted_keys.push_back(std::move(k));
+    }
+  }
+  f.flag("require_signature", out.require_signature);
+  if (f.ok() && out.require_signature && out.trusted_keys.empty()) {
+    f.fail("require_signature", "needs at least one key in plugins.trusted_keys");
+  }
 }
 
 void read_admin(Fields& f, AdminConfig& out) {

@@ -103,6 +103,16 @@ struct PluginsConfig {
   bool watch = true;               // reload a codec when its .so in `dir` is replaced (inotify)
   uint32_t debounce_ms = 300;      // quiet time after the last write before a changed file is loaded
   uint32_t max_generations = 4;    // live generations per codec; past it the oldest's sessions are closed
+  // "strict": codec files and their folder must be owned by root or the host's user and writable
+  // by nobody else; "off" for development trees only.
+  bool trust_strict = true;
+  uint64_t max_file_bytes = 256ull << 20;  // larger codec files are refused
+  struct Key {
+    std::string name;
+    std::string public_key;  // base64 of a raw 32-byte Ed25519 public key
+  };
+  std::vector<Key> trusted_keys;   // signatures ("<codec>.so.sig") are checked against these
+  bool require_signature = false;  // refuse codecs without a signature by a trusted key
 };
 
 struct AdminConfig {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "host/isolation/unique_fd.h"
+#include "host/os/unique_fd.h"
 
 namespace exproto::host {
 

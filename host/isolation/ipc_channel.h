@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/isolation/unique_fd.h"
+#include "host/os/unique_fd.h"
 
 namespace exproto::host::ipc {
 

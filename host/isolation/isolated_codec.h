@@ -22,7 +22,7 @@
 
 #include "host/isolation/hook_call.h"
 #include "host/isolation/runner_child.h"
-#include "host/isolation/unique_fd.h"
+#include "host/os/unique_fd.h"
 #include "host/registry/hook_runner.h"
 
 namespace exproto::host {

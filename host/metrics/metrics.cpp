@@ -59,6 +59,11 @@ std::string Metrics::render_prometheus() const {
           adapter_recoveries.get());
   gauge(out, "adapter_ready", "1 while a ConnectionAdapter address is reachable", adapter_ready.get());
   gauge(out, "queued_bytes", "Bytes waiting in the host's queues", queued_bytes.get());
+  gauge(out, "reload_landing_to_serving_microseconds",
+        "Last codec reload: from the file landing (or the reload request) to the new generation serving",
+        reload_landing_to_serving_us.get());
+  gauge(out, "reload_migration_microseconds",
+        "Last codec reload: from the new generation serving to the last session migrated", reload_migration_us.get());
   gauge(out, "recently_closed", "Conns remembered as recently closed", recently_closed.get());
   counter(out, "log_lines_suppressed_total", "Log lines over their kind's rate limit", log_lines_suppressed.get());
   counter(out, "hook_overruns_total", "Codec hooks that ran past sessions.hook_timeout_ms", hook_overruns.get());

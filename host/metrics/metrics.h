@@ -43,6 +43,8 @@ struct Metrics {
   Counter codec_load_failures;    // a reload that failed; the current generation keeps serving
   Counter codec_unloads;          // generations whose library verifiably left the process
   Counter codec_unload_leaks;     // generations released but still mapped (dlclose did not unload)
+  Gauge reload_landing_to_serving_us;  // last reload: file noticed (or reload asked) -> new generation serving
+  Gauge reload_migration_us;      // last reload: new generation serving -> its migrations all done
   Counter sessions_migrated;      // sessions moved to a new generation (export + import)
   Counter migrate_failures;       // export or import failed: the session stayed on its generation
   Counter sessions_restarted;     // sessions closed by a reload (policy restart, drain past deadline, cap)

@@ -3,11 +3,13 @@
 #include <dlfcn.h>
 
 #include <boost/dll/shared_library.hpp>
+#include <fstream>
 #include <utility>
 
 #include "host/registry/descriptor_check.h"
 #include "host/registry/elf_check.h"
 #include "host/registry/private_copy.h"
+#include "host/registry/signature_check.h"
 
 namespace exproto::host {
 
@@ -22,11 +24,19 @@ struct CodecLibrary::Impl {
   std::string sha256;
   std::filesystem::path private_path;
   std::filesystem::path archive_path;
+  std::string signer;
+  LoadSteps steps;
 };
 
 namespace {
 
 using EntryFn = const exproto_codec_descriptor*(const exproto_host_api*);
+using Clock = std::chrono::steady_clock;
+
+std::chrono::microseconds since(Clock::time_point& mark) {
+  const auto now = Clock::now();
+  return std::chrono::duration_cast<std::chrono::microseconds>(now - std::exchange(mark, now));
+}
 
 // dlerror() names the file it opened, i.e. the private copy; the operator knows the original.
 std::string dlopen_error(const std::filesystem::path& copy, const std::filesystem::path& source) {
@@ -39,21 +49,47 @@ std::string dlopen_error(const std::filesystem::path& copy, const std::filesyste
   return "dlopen failed: " + text;
 }
 
+// Writes "<archived>.sig" (temp file + rename, so a rollback never reads half of one).
+void keep_signature(const std::filesystem::path& archived, const std::string& text) {
+  std::filesystem::path sig = archived;
+  sig += ".sig";
+  std::filesystem::path temp = sig;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) return;  // the rollback then reports the file unsigned
+  }
+  std::error_code ec;
+  std::filesystem::permissions(temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  std::filesystem::rename(temp, sig, ec);
+}
+
 }  // namespace
 
 std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(const std::filesystem::path& file,
                                                                             const std::filesystem::path& work_dir,
                                                                             const exproto_host_api* api,
-                                                                            const std::filesystem::path& archive_dir) {
+                                                                            const std::filesystem::path& archive_dir,
+                                                                            const LoadPolicy& policy) {
   if (api == nullptr) return std::unexpected("no host API table given");
   auto impl = std::make_unique<Impl>();
   impl->source = file;
   {
-    auto copy = PrivateCopy::make(file, work_dir.empty() ? std::filesystem::temp_directory_path() : work_dir);
+    auto copy = PrivateCopy::make(file, work_dir.empty() ? std::filesystem::temp_directory_path() : work_dir, policy);
     if (!copy) return std::unexpected(copy.error());
+    auto mark = Clock::now();
+    impl->steps.copy_hash = copy->took();
+    impl->steps.bytes = copy->size();
     impl->sha256 = copy->sha256();
     // Checked on the private copy (the exact bytes dlopen will map) before any of its code runs.
-    if (auto reloadable = check_elf_reloadable(copy->path()); !reloadable) return std::unexpected(reloadable.error());
+    auto signature = check_signature(file, impl->sha256, policy);
+    if (!signature) return std::unexpected(signature.error());
+    impl->signer = signature->signer;
+    if (auto reloadable = check_elf_reloadable(copy->fd(), copy->size()); !reloadable) {
+      return std::unexpected(reloadable.error());
+    }
+    impl->steps.checks = since(mark);
     // RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
     // RTLD_LOCAL: two codecs (or two generations of one) never bind to each other's symbols.
     boost::dll::fs::error_code ec;
@@ -61,17 +97,23 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
     impl->library.load(boost::dll::fs::path(copy->path().native()), ec,
                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     if (ec || !impl->library.is_loaded()) return std::unexpected(dlopen_error(copy->path(), file));
+    impl->steps.dlopen = since(mark);
     impl->private_path = copy->path();
     if (!archive_dir.empty()) {
       // Content-addressed: the same bytes loaded twice share one archive entry.
       std::error_code aec;
-      std::filesystem::create_directories(archive_dir, aec);
+      if (std::filesystem::create_directories(archive_dir, aec)) {
+        std::filesystem::permissions(archive_dir, std::filesystem::perms::owner_all, aec);  // 0700: ours alone
+      }
       const auto archived = archive_dir / (file.stem().string() + "." + impl->sha256 + ".so");
       if (!std::filesystem::exists(archived, aec)) std::filesystem::create_hard_link(copy->path(), archived, aec);
       if (!aec) impl->archive_path = archived;
+      // A rollback checks the archived bytes' signature like any load: it must travel with them.
+      if (!aec && signature->text) keep_signature(archived, *signature->text);
     }
   }  // the copy is unlinked here; the mapping keeps the image alive
 
+  auto mark = Clock::now();
   if (!impl->library.has(EXPROTO_CODEC_ENTRY_SYMBOL)) {
     return std::unexpected(std::string("not a codec: no symbol ") + EXPROTO_CODEC_ENTRY_SYMBOL);
   }
@@ -94,6 +136,7 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
   impl->descriptor.name = impl->name.c_str();
   impl->descriptor.version = impl->version.c_str();
   impl->descriptor.vendor = impl->vendor.c_str();
+  impl->steps.entry = since(mark);
   return std::make_shared<CodecLibrary>(Key{}, std::move(impl));
 }
 
@@ -108,5 +151,7 @@ const std::filesystem::path& CodecLibrary::source() const { return impl_->source
 const std::string& CodecLibrary::sha256() const { return impl_->sha256; }
 const std::filesystem::path& CodecLibrary::private_path() const { return impl_->private_path; }
 const std::filesystem::path& CodecLibrary::archive_path() const { return impl_->archive_path; }
+const CodecLibrary::LoadSteps& CodecLibrary::load_steps() const { return impl_->steps; }
+const std::string& CodecLibrary::signer() const { return impl_->signer; }
 
 }  // namespace exproto::host

@@ -4,10 +4,14 @@
 
 #include <exproto/codec_abi.h>
 
+#include <chrono>
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <memory>
 #include <string>
+
+#include "host/registry/load_policy.h"
 
 namespace exproto::host {
 
@@ -18,13 +22,16 @@ class CodecLibrary {
   // cached handle); an empty `work_dir` means the system temp dir. Errors are one line naming the
   // reason, e.g. "ABI major 2 (host has 1)", "not a codec: no symbol exproto_codec_entry_v1",
   // "hook on_session_bytes is missing", "dlopen failed: <file>: invalid ELF header".
+  // `policy`: the file rules (size, owner and mode, signature); their errors are open_trusted()'s
+  // and check_signature()'s.
   // With a non-empty `archive_dir`, the exact bytes loaded are also kept there as
   // "<file stem>.<sha256>.so" (a hard link to the private copy), so a rollback can load them again after the
   // plugins folder changed.
   static std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file,
                                                                       const std::filesystem::path& work_dir,
                                                                       const exproto_host_api* api,
-                                                                      const std::filesystem::path& archive_dir = {});
+                                                                      const std::filesystem::path& archive_dir = {},
+                                                                      const LoadPolicy& policy = {});
   ~CodecLibrary();
   CodecLibrary(const CodecLibrary&) = delete;
   CodecLibrary& operator=(const CodecLibrary&) = delete;
@@ -40,6 +47,19 @@ class CodecLibrary {
   // names it while the image is mapped, which is how an unload is verified).
   const std::filesystem::path& private_path() const;
   const std::filesystem::path& archive_path() const;  // empty without an archive_dir
+
+  // Where the time of this load went (a reload's landing-to-serving time is a product goal).
+  struct LoadSteps {
+    std::chrono::microseconds copy_hash{0};  // the one pass over the file: copy, SHA-256, size
+    std::chrono::microseconds checks{0};     // ELF checks on the copy
+    std::chrono::microseconds dlopen{0};     // mapping, relocation, the library's constructors
+    std::chrono::microseconds entry{0};      // the entry function and the descriptor checks
+    uint64_t bytes = 0;                      // size of the file
+  };
+  const LoadSteps& load_steps() const;
+  // The name of the trusted key that signed the bytes (plugins.trusted_keys); empty when unsigned
+  // or when no keys are configured.
+  const std::string& signer() const;
 
   struct Impl;
   struct Key {  // only load() can make one, so only load() constructs (and make_shared still works)

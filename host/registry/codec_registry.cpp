@@ -8,11 +8,15 @@
 namespace exproto::host {
 
 CodecRegistry::CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api,
-                             std::filesystem::path archive_dir)
-    : work_dir_(std::move(work_dir)), api_(api), archive_dir_(std::move(archive_dir)) {}
+                             std::filesystem::path archive_dir, LoadPolicy policy)
+    : work_dir_(std::move(work_dir)), api_(api), archive_dir_(std::move(archive_dir)), policy_(std::move(policy)) {}
+
+std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecRegistry::load(const std::filesystem::path& file) const {
+  return CodecLibrary::load(file, work_dir_, api_, archive_dir_, policy_);
+}
 
 std::expected<std::shared_ptr<const CodecLibrary>, std::string> CodecRegistry::add(const std::filesystem::path& file) {
-  auto library = CodecLibrary::load(file, work_dir_, api_, archive_dir_);
+  auto library = load(file);
   if (!library) return std::unexpected(library.error());
   // The first file keeps the name: a route must never switch codecs because of a directory order.
   std::lock_guard lk(mu_);
@@ -48,8 +52,8 @@ std::vector<LoadFailure> CodecRegistry::scan(const std::filesystem::path& dir) {
       continue;
     }
     const auto& lib = **loaded;
-    spdlog::info("loaded codec '{}' {} ({}) from {}, sha256 {}", lib.name(), lib.version(), lib.vendor(),
-                 file.string(), lib.sha256());
+    spdlog::info("loaded codec '{}' {} ({}) from {}, sha256 {}{}", lib.name(), lib.version(), lib.vendor(),
+                 file.string(), lib.sha256(), lib.signer().empty() ? "" : ", signed by " + lib.signer());
   }
   return failures;
 }

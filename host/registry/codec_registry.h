@@ -24,7 +24,9 @@ struct LoadFailure {
 class CodecRegistry {
  public:
   // `archive_dir`, when given, keeps the bytes of every loaded library (see CodecLibrary::load).
-  CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api, std::filesystem::path archive_dir = {});
+  // `policy`: what every file must satisfy before it is mapped, at start and on every reload.
+  CodecRegistry(std::filesystem::path work_dir, const exproto_host_api* api, std::filesystem::path archive_dir = {},
+                LoadPolicy policy = {});
 
   // Loads every *.so in `dir` (sorted by file name). A bad file (not a codec, wrong ABI major,
   // missing hook, duplicate name…) is skipped with one log line naming the file and the reason,
@@ -35,6 +37,10 @@ class CodecRegistry {
   // "duplicate codec name 'x' (already loaded from <file>)". Does not log (scan does).
   std::expected<std::shared_ptr<const CodecLibrary>, std::string> add(const std::filesystem::path& file);
 
+  // Loads one file with this registry's dirs and policy, without registering it (a reload
+  // registers it with set_current once its instances exist).
+  std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file) const;
+
   // Makes `library` the current generation of its name (a hot reload; loads happen elsewhere on
   // the control thread). Returns the generation it replaces, or nullptr for a new name.
   std::shared_ptr<const CodecLibrary> set_current(std::shared_ptr<const CodecLibrary> library);
@@ -42,14 +48,13 @@ class CodecRegistry {
   std::shared_ptr<const CodecLibrary> find(std::string_view name) const;
   std::vector<std::shared_ptr<const CodecLibrary>> all() const;
 
-  const std::filesystem::path& work_dir() const { return work_dir_; }
   const exproto_host_api* api() const { return api_; }
-  const std::filesystem::path& archive_dir() const { return archive_dir_; }
 
  private:
   std::filesystem::path work_dir_;
   const exproto_host_api* api_;
   std::filesystem::path archive_dir_;
+  LoadPolicy policy_;
   // Loads and replacements run on the control thread; finds come from any thread (admin status).
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const CodecLibrary>, std::less<>> by_name_;

@@ -1,33 +1,48 @@
 #include "host/registry/elf_check.h"
 
 #include <elf.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 namespace exproto::host {
+namespace {
 
-std::expected<void, std::string> check_elf_reloadable(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+// A dynamic segment is a few hundred bytes; one this large is not something dlopen would load.
+constexpr uint64_t kMaxDynamicBytes = 1 << 20;
+
+// Reads exactly `len` bytes at `at`, which must lie inside the file.
+bool read_at(int fd, uint64_t size, uint64_t at, void* out, std::size_t len) {
+  if (at > size || len > size - at) return false;
+  auto* p = static_cast<char*>(out);
+  while (len > 0) {
+    const ssize_t n = ::pread(fd, p, len, static_cast<off_t>(at));
+    if (n <= 0) return false;
+    p += n;
+    at += static_cast<uint64_t>(n);
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::expected<void, std::string> check_elf_reloadable(int fd, uint64_t size) {
   Elf64_Ehdr eh;
-  if (bytes.size() < sizeof eh) return {};
-  std::memcpy(&eh, bytes.data(), sizeof eh);
+  if (!read_at(fd, size, 0, &eh, sizeof eh)) return {};
   if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64) return {};
   if (eh.e_phentsize != sizeof(Elf64_Phdr)) return {};
-  for (std::size_t i = 0; i < eh.e_phnum; ++i) {
-    const std::size_t at = eh.e_phoff + i * sizeof(Elf64_Phdr);
-    if (at + sizeof(Elf64_Phdr) > bytes.size()) return {};
-    Elf64_Phdr ph;
-    std::memcpy(&ph, bytes.data() + at, sizeof ph);
+  // e_phnum is 16 bits, so the table is at most 3.5 MiB; read_at bounds it by the file size.
+  std::vector<Elf64_Phdr> phdrs(eh.e_phnum);
+  if (!read_at(fd, size, eh.e_phoff, phdrs.data(), phdrs.size() * sizeof(Elf64_Phdr))) return {};
+  for (const auto& ph : phdrs) {
     if (ph.p_type != PT_DYNAMIC) continue;
-    for (std::size_t off = ph.p_offset; off + sizeof(Elf64_Dyn) <= ph.p_offset + ph.p_filesz &&
-                                        off + sizeof(Elf64_Dyn) <= bytes.size();
-         off += sizeof(Elf64_Dyn)) {
-      Elf64_Dyn dyn;
-      std::memcpy(&dyn, bytes.data() + off, sizeof dyn);
+    const uint64_t bytes = std::min<uint64_t>(ph.p_filesz, kMaxDynamicBytes) / sizeof(Elf64_Dyn) * sizeof(Elf64_Dyn);
+    std::vector<Elf64_Dyn> dyns(bytes / sizeof(Elf64_Dyn));
+    if (!read_at(fd, size, ph.p_offset, dyns.data(), bytes)) return {};
+    for (const auto& dyn : dyns) {
       if (dyn.d_tag == DT_NULL) break;
       if (dyn.d_tag == DT_FLAGS && (dyn.d_un.d_val & DF_STATIC_TLS) != 0) {
         return std::unexpected("uses static TLS (DF_STATIC_TLS); build it with -ftls-model=global-dynamic so it can be reloaded");

@@ -20,6 +20,7 @@ struct GenerationStatus {
   std::string state;        // current | retired (sessions may remain) | unloaded | leaked (still mapped)
   uint64_t sessions = 0;    // live sessions served by it now
   bool migratable = false;  // has both on_session_export and on_session_import
+  std::string signer;       // plugins.trusted_keys name that signed the bytes; empty: unsigned or unchecked
 };
 
 struct CodecStatus {

@@ -49,7 +49,7 @@ PluginWatcher::~PluginWatcher() {
   ::close(wake_fd_);
 }
 
-void PluginWatcher::drain_events(std::map<std::string, std::chrono::steady_clock::time_point>& due) {
+void PluginWatcher::drain_events(std::map<std::string, Due>& due) {
   alignas(inotify_event) std::array<char, 16384> buf;
   for (;;) {
     const ssize_t n = ::read(inotify_fd_, buf.data(), buf.size());
@@ -63,21 +63,26 @@ void PluginWatcher::drain_events(std::map<std::string, std::chrono::steady_clock
         continue;
       }
       if (ev->len == 0) continue;
-      const std::string name(ev->name);
+      std::string name(ev->name);
+      // A new signature is a reason to load its codec again (one refused as unsigned, say). It
+      // waits the quiet time, so a codec renamed in right after its signature loads once, signed.
+      const bool signature = name.ends_with(".so.sig");
+      if (signature) name.resize(name.size() - 4);
       if (!name.ends_with(".so")) continue;
-      // Every further write restarts the quiet period.
-      due[name] = std::chrono::steady_clock::now() + debounce_;
+      const auto now = std::chrono::steady_clock::now();
+      // Every further write restarts the quiet period; a rename needs none (see the header).
+      due[name] = Due{(ev->mask & IN_MOVED_TO) != 0 && !signature ? now : now + debounce_, now};
     }
   }
 }
 
 void PluginWatcher::run() {
-  std::map<std::string, std::chrono::steady_clock::time_point> due;
+  std::map<std::string, Due> due;
   for (;;) {
     int timeout_ms = -1;
     if (!due.empty()) {
-      auto first = due.begin()->second;
-      for (const auto& [name, t] : due) first = std::min(first, t);
+      auto first = due.begin()->second.at;
+      for (const auto& [name, d] : due) first = std::min(first, d.at);
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(first - std::chrono::steady_clock::now());
       timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
     }
@@ -90,10 +95,11 @@ void PluginWatcher::run() {
     if (fds[0].revents != 0) drain_events(due);
     const auto now = std::chrono::steady_clock::now();
     for (auto it = due.begin(); it != due.end();) {
-      if (it->second <= now) {
+      if (it->second.at <= now) {
         const auto file = dir_ / it->first;
+        const auto landed = it->second.landed;
         it = due.erase(it);
-        on_changed_(file);
+        on_changed_(file, landed);
       } else {
         ++it;
       }

@@ -1,6 +1,9 @@
-// Watches the plugins folder with inotify and reports a `.so` that was written (IN_CLOSE_WRITE:
-// an in-place copy) or moved in (IN_MOVED_TO: the safe write-then-rename), once it has been
-// quiet for the debounce time, so a file still being written is not loaded half-way.
+// Watches the plugins folder with inotify and reports a `.so` (or its `.so.sig`) that was moved in (IN_MOVED_TO: the
+// safe write-then-rename) at once, and one written in place (IN_CLOSE_WRITE) once it has been
+// quiet for the debounce time. A rename is atomic: the name shows complete bytes the moment it
+// appears, so waiting would only delay the reload. An in-place write is complete at its writer's
+// close, except when several writers (or one that closes and reopens, like `cp` onto a busy
+// file) touch the file in turn: the quiet period is there for them alone.
 #pragma once
 
 #include <chrono>
@@ -15,7 +18,10 @@ namespace exproto::host {
 
 class PluginWatcher {
  public:
-  using OnChanged = std::function<void(const std::filesystem::path& file)>;
+  // `landed`: when the file's last change was noticed (what a reload's landing-to-serving time
+  // counts from).
+  using OnChanged =
+      std::function<void(const std::filesystem::path& file, std::chrono::steady_clock::time_point landed)>;
   // Errors: "inotify: <why>", "cannot watch <dir>: <why>".
   static std::expected<std::unique_ptr<PluginWatcher>, std::string> start(const std::filesystem::path& dir,
                                                                         std::chrono::milliseconds debounce,
@@ -30,7 +36,11 @@ class PluginWatcher {
 
  private:
   void run();
-  void drain_events(std::map<std::string, std::chrono::steady_clock::time_point>& due);
+  struct Due {
+    std::chrono::steady_clock::time_point at;      // when to report it
+    std::chrono::steady_clock::time_point landed;  // when its last change was seen
+  };
+  void drain_events(std::map<std::string, Due>& due);
 
   const std::filesystem::path dir_;
   const std::chrono::milliseconds debounce_;

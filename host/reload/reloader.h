@@ -69,8 +69,9 @@ class Reloader {
   // Codecs must be loaded already. Errors name the route; nothing changes then.
   std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
 
-  // For the plugin watcher: queue a reload of `file` and return at once.
-  void file_changed(const std::filesystem::path& file);
+  // For the plugin watcher: queue a reload of `file` and return at once. `landed`: when the
+  // change was noticed; the reload's log line and metric count from it.
+  void file_changed(const std::filesystem::path& file, std::chrono::steady_clock::time_point landed);
 
  private:
   struct Generation {
@@ -104,7 +105,9 @@ class Reloader {
     ListenerKey listener;
   };
 
-  std::expected<std::string, std::string> load_now(const std::filesystem::path& file, const std::string& label);
+  std::expected<std::string, std::string> load_now(
+      const std::filesystem::path& file, const std::string& label,
+      std::chrono::steady_clock::time_point landed = std::chrono::steady_clock::now());
   std::expected<std::string, std::string> rollback_now(const std::string& codec);
   std::expected<std::shared_ptr<CodecInstance>, std::string> make_instance(
       const std::shared_ptr<const CodecLibrary>& library, const Route& route);
@@ -115,7 +118,7 @@ class Reloader {
   Generation& record(const std::shared_ptr<const CodecLibrary>& library,
                      std::vector<std::pair<ListenerKey, std::shared_ptr<CodecInstance>>> instances,
                      const std::string& source);
-  void move_sessions(const std::string& codec, const RouteTable& routes);
+  void move_sessions(const std::string& codec, const RouteTable& routes, uint64_t generation);
   void move_replaced(const std::vector<Replaced>& replaced, const RouteTable& routes);
   void enforce_generation_cap(const std::string& codec);
   void tick();  // drain deadlines, releases, unload checks

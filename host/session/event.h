@@ -46,7 +46,13 @@ struct CallDone { uint64_t request_id; int32_t kind; int32_t code; std::string m
 // Hot reload, queued by the host itself so that it happens between two events, in order.
 // Move the session to `target` (another generation of its codec) if both generations can; else
 // it stays, or with `close_if_stuck` (a drain past its deadline) it is closed.
-struct Migrate { std::shared_ptr<CodecInstance> target; bool close_if_stuck = false; };
+// `handled`: shared by the Migrate events of one reload and released as each is handled (or
+// dropped with its session), so whoever made them learns when the last one was done.
+struct Migrate {
+  std::shared_ptr<CodecInstance> target;
+  bool close_if_stuck = false;
+  std::shared_ptr<const void> handled;
+};
 // Close the session so the device reconnects (reload policy "restart", generation cap).
 struct Restart { std::string why; };
 // Reconciliation: ask EMQX whether the conn still exists (a zero-length Send, answered

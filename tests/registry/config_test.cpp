@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "host/config/config.h"
+#include "host/registry/codec_signature.h"
 
 using namespace exproto::host;
 
@@ -288,4 +289,34 @@ TEST_CASE("config: process isolation (route isolation, hook timeout, isolation s
                      R"("isolation":{"runner":""})")) == "isolation.runner: expected a non-empty string, got \"\"");
   CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"line"}])", R"("isolation":{"chanels":2})")) ==
         "isolation.chanels: unknown key");
+}
+
+TEST_CASE("config: plugins trust keys — strict by default, keys parsed, a required signature needs a key") {
+  const std::string route = R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])";
+  const auto d = parse_config(doc(route));
+  REQUIRE(d.has_value());
+  CHECK(d->plugins.trust_strict);
+  CHECK_FALSE(d->plugins.require_signature);
+  CHECK(d->plugins.trusted_keys.empty());
+  const std::string key = exproto::host::format_public_key(exproto::host::Ed25519PublicKey{9});
+  const auto c = parse_config(doc(route, R"("plugins":{"trust":"off","max_file_bytes":1048576,"require_signature":true,
+      "trusted_keys":[{"name":"acme","public_key":")" + key + R"("}]})"));
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error()));
+  CHECK_FALSE(c->plugins.trust_strict);
+  CHECK(c->plugins.max_file_bytes == 1048576);
+  CHECK(c->plugins.require_signature);
+  REQUIRE(c->plugins.trusted_keys.size() == 1);
+  CHECK(c->plugins.trusted_keys[0].name == "acme");
+  CHECK(c->plugins.trusted_keys[0].public_key == key);
+
+  CHECK(error_of(doc(route, R"("plugins":{"trust":"lax"})")) == "plugins.trust: expected one of strict|off, got \"lax\"");
+  CHECK(error_of(doc(route, R"("plugins":{"require_signature":true})")) ==
+        "plugins.require_signature: needs at least one key in plugins.trusted_keys");
+  CHECK(error_of(doc(route, R"("plugins":{"trusted_keys":[{"name":"acme","public_key":"abc"}]})")) ==
+        "plugins.trusted_keys[0].public_key: expected the base64 of a 32-byte Ed25519 public key (as printed by "
+        "exproto-codec-sign keygen), got \"abc\"");
+  CHECK(error_of(doc(route, R"("plugins":{"trusted_keys":[{"public_key":")" + key + R"("}]})")) ==
+        "plugins.trusted_keys[0].name: required");
+  CHECK(error_of(doc(route, R"("plugins":{"trusted_keys":{}})")) ==
+        "plugins.trusted_keys: expected an array of at most 64 {\"name\", \"public_key\"} objects, got {}");
 }

@@ -1,14 +1,20 @@
 #include <doctest/doctest.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_library.h"
 #include "host/registry/mapped_image.h"
 #include "host/registry/descriptor_check.h"
+#include "host/registry/elf_check.h"
+#include "host/registry/private_copy.h"
 #include "host/registry/sha256.h"
 #include "test_support.h"
 
@@ -171,4 +177,82 @@ TEST_CASE("loader: an empty work dir means the system temp dir") {
   auto lib = CodecLibrary::load(fixture("good"), {}, host_api());
   REQUIRE(lib.has_value());
   CHECK((*lib)->name() == "good");
+}
+
+TEST_CASE("loader: only regular files are read, through no symbolic link, up to a size cap") {
+  ScratchDir work("loader-files");
+  ScratchDir plugins("loader-files-plugins");
+  std::filesystem::create_symlink(fixture("good"), plugins / "link.so");
+  CHECK(load_error(plugins / "link.so", work) == (plugins / "link.so").string() +
+                                                     " is a symbolic link (codecs load only from regular files)");
+  // A FIFO would block a plain open() until a writer came: refused at once instead.
+  REQUIRE(::mkfifo((plugins / "fifo.so").c_str(), 0600) == 0);
+  CHECK(load_error(plugins / "fifo.so", work) == (plugins / "fifo.so").string() + " is not a regular file (a FIFO)");
+  std::filesystem::create_directory(plugins / "dir.so");
+  CHECK(load_error(plugins / "dir.so", work) == (plugins / "dir.so").string() + " is not a regular file (a directory)");
+
+  auto small = PrivateCopy::make(fixture("good"), work.path(), LoadPolicy{.max_file_bytes = 100});
+  REQUIRE_FALSE(small.has_value());
+  CHECK(small.error() == fixture("good").string() + " is larger than 100 bytes");
+  // Nothing is left behind by a refused copy.
+  CHECK(std::filesystem::is_empty(work.path()));
+}
+
+TEST_CASE("loader: the one pass copies, hashes and sizes the file, and keeps the copy open for the checks") {
+  ScratchDir work("loader-pass");
+  auto copy = PrivateCopy::make(fixture("good"), work.path());
+  REQUIRE(copy.has_value());
+  CHECK(copy->sha256() == file_sha256(fixture("good")));
+  CHECK(copy->size() == std::filesystem::file_size(fixture("good")));
+  CHECK(file_sha256(copy->path()) == copy->sha256());
+  CHECK(copy->fd() >= 0);
+  CHECK(check_elf_reloadable(copy->fd(), copy->size()).has_value());
+}
+
+TEST_CASE("loader: crafted ELF headers neither wrap the offset arithmetic nor read past the file") {
+  ScratchDir work("loader-elf");
+  const auto file = work / "crafted.so";
+  auto check = [&](const Elf64_Ehdr& eh, const std::vector<Elf64_Phdr>& phdrs, std::size_t pad) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(&eh), sizeof eh);
+    for (const auto& ph : phdrs) out.write(reinterpret_cast<const char*>(&ph), sizeof ph);
+    out << std::string(pad, '\0');
+    out.close();
+    UniqueFd fd(::open(file.c_str(), O_RDONLY));
+    REQUIRE(fd);
+    return check_elf_reloadable(fd.get(), std::filesystem::file_size(file));
+  };
+  Elf64_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS64;
+  eh.e_phentsize = sizeof(Elf64_Phdr);
+  eh.e_phnum = 1;
+  eh.e_phoff = UINT64_MAX - 8;  // would wrap to a small offset
+  CHECK(check(eh, {}, 0).has_value());
+  eh.e_phoff = sizeof eh;
+  Elf64_Phdr dyn{};
+  dyn.p_type = PT_DYNAMIC;
+  dyn.p_offset = UINT64_MAX - 15;  // wraps with + sizeof(Elf64_Dyn)
+  dyn.p_filesz = 64;
+  CHECK(check(eh, {dyn}, 0).has_value());
+  dyn.p_offset = sizeof eh + sizeof dyn;
+  dyn.p_filesz = UINT64_MAX;  // far past the file: nothing is read
+  CHECK(check(eh, {dyn}, 64).has_value());
+  eh.e_phnum = 0xffff;  // a table longer than the file
+  CHECK(check(eh, {dyn}, 0).has_value());
+
+  // The same parser still finds DF_STATIC_TLS when the layout is sound.
+  eh.e_phnum = 1;
+  dyn.p_filesz = 2 * sizeof(Elf64_Dyn);
+  const Elf64_Dyn flags{DT_FLAGS, {DF_STATIC_TLS}};
+  {
+    std::ofstream out(file, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&eh), sizeof eh);
+    out.write(reinterpret_cast<const char*>(&dyn), sizeof dyn);
+    out.write(reinterpret_cast<const char*>(&flags), sizeof flags);
+    const Elf64_Dyn end{DT_NULL, {0}};
+    out.write(reinterpret_cast<const char*>(&end), sizeof end);
+  }
+  UniqueFd fd(::open(file.c_str(), O_RDONLY));
+  CHECK_FALSE(check_elf_reloadable(fd.get(), std::filesystem::file_size(file)).has_value());
 }

@@ -52,7 +52,7 @@ bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeo
 TEST_CASE("plugin watcher: writes coalesce into one report after the quiet time, other files are ignored") {
   TempDir dir;
   Seen seen;
-  auto w = PluginWatcher::start(dir.path, 150ms, [&](const std::filesystem::path& f) {
+  auto w = PluginWatcher::start(dir.path, 150ms, [&](const std::filesystem::path& f, auto) {
     std::lock_guard lk(seen.mu);
     seen.files.push_back(f.filename().string());
   });
@@ -73,8 +73,34 @@ TEST_CASE("plugin watcher: writes coalesce into one report after the quiet time,
   CHECK(seen.files[1] == "other.so");
 }
 
+TEST_CASE("plugin watcher: a rename into the folder is reported at once, an in-place write only after the quiet time") {
+  TempDir dir;
+  Seen seen;
+  std::vector<std::chrono::steady_clock::time_point> landed;
+  auto w = PluginWatcher::start(dir.path, 2000ms, [&](const std::filesystem::path& f, auto at) {
+    std::lock_guard lk(seen.mu);
+    seen.files.push_back(f.filename().string());
+    landed.push_back(at);
+  });
+  REQUIRE(w.has_value());
+  const auto before = std::chrono::steady_clock::now();
+  std::ofstream(dir.path / ".tmp") << "new";
+  std::filesystem::rename(dir.path / ".tmp", dir.path / "moved.so");
+  // Far below the 2 s quiet time: the rename was not debounced.
+  REQUIRE(wait_for([&] { return seen.size() == 1; }, 1000ms));
+  CHECK(seen.files[0] == "moved.so");
+  CHECK(landed[0] >= before);
+
+  std::ofstream(dir.path / "written.so") << "in place";
+  std::this_thread::sleep_for(500ms);
+  CHECK(seen.size() == 1);  // still inside its quiet time
+  REQUIRE(wait_for([&] { return seen.size() == 2; }, 5s));
+  CHECK(seen.files[1] == "written.so");
+  CHECK(landed[1] < std::chrono::steady_clock::now() - 1500ms);  // reported a quiet time after it landed
+}
+
 TEST_CASE("plugin watcher: a missing folder is an error naming it") {
-  auto w = PluginWatcher::start("/nonexistent/exproto-plugins", 100ms, [](const std::filesystem::path&) {});
+  auto w = PluginWatcher::start("/nonexistent/exproto-plugins", 100ms, [](const std::filesystem::path&, auto) {});
   REQUIRE_FALSE(w.has_value());
   CHECK(w.error().find("cannot watch /nonexistent/exproto-plugins") == 0);
 }

@@ -127,9 +127,11 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
     out << "\nreload in " << r.label << " round " << r.round << " at " << fmt("%.1f", r.reload_at_seconds)
         << " s into the window: file landing -> new generation serving "
         << (r.reload_serving_seconds < 0 ? std::string("not seen in the host log")
-                                         : fmt("%.2f", r.reload_serving_seconds) + " s")
+                                         : fmt("%.3f", r.reload_serving_seconds) + " s")
         << "; " << (r.reload_summary.empty() ? std::string("sessions: not in the host log") : r.reload_summary)
         << "; lowest step from the reload on / median step before: " << opt("%.2f", reload_dip(r).value_or(-1))
+        << "\n  host: " << (r.reload_steps.empty() ? std::string("no timeline in the host log") : r.reload_steps)
+        << "\n  host: " << (r.reload_migration.empty() ? std::string("no migration in the host log") : r.reload_migration)
         << "\n  frames per " << fmt("%g", r.timeline_step_seconds) << " s step:";
     const auto at = static_cast<std::size_t>(r.reload_at_seconds / r.timeline_step_seconds);
     for (std::size_t i = 0; i < r.timeline.size(); ++i)
@@ -208,6 +210,8 @@ nlohmann::json run_json(const LoadResult& r) {
                                           {"landing_to_serving_seconds",
                                            r.reload_serving_seconds < 0 ? nlohmann::json() : nlohmann::json(r.reload_serving_seconds)},
                                           {"sessions", r.reload_summary},
+                                          {"host_steps", r.reload_steps},
+                                          {"host_migration", r.reload_migration},
                                           {"dip", reload_dip(r) ? nlohmann::json(*reload_dip(r)) : nlohmann::json()}}}};
 }
 

@@ -104,6 +104,8 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
     const auto outcome = reload->read_outcome(dir.path() / "handler.log");
     result.reload_serving_seconds = outcome.landing_to_serving_seconds;
     result.reload_summary = reload_failure.empty() ? outcome.sessions : "the reload failed: " + reload_failure;
+    result.reload_steps = outcome.steps;
+    result.reload_migration = outcome.migration;
   }
   progress << "round " << round << " " << target.label << ": " << one_line(result) << "\n";
   if (died || (how != "exit 0" && how != "signal 15"))

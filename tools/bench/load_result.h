@@ -30,6 +30,8 @@ struct LoadResult {
   double reload_at_seconds = -1;        // when the reload was triggered, seconds into the window
   double reload_serving_seconds = -1;   // file landed -> the host logged the new generation
   std::string reload_summary;           // what the host said it did with the sessions
+  std::string reload_steps;             // the host's own landing-to-serving timeline, step by step
+  std::string reload_migration;         // the host's migration time of the sessions
 
   AdapterCounts adapter;  // calls the handler made in the window
   double adapter_calls_per_second = 0;

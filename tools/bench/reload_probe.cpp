@@ -45,6 +45,11 @@ ReloadProbe::Outcome ReloadProbe::read_outcome(const std::filesystem::path& host
     } else if (out.sessions.empty() && line.find(" session(s) migrating, ") != std::string::npos) {
       const auto colon = line.find("': ");
       out.sessions = colon == std::string::npos ? line : line.substr(colon + 3);
+    } else if (const auto at = line.find(" serving "); out.steps.empty() && at != std::string::npos &&
+                                                        line.find(" after it landed: ") != std::string::npos) {
+      out.steps = line.substr(at + 1);
+    } else if (const auto at = line.find(": migration of "); out.migration.empty() && at != std::string::npos) {
+      out.migration = line.substr(at + 2);
     }
   }
   return out;

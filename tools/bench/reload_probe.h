@@ -25,6 +25,8 @@ class ReloadProbe {
   struct Outcome {
     double landing_to_serving_seconds = -1;  // -1: the log does not show the new generation
     std::string sessions;                    // the host's "N session(s) migrating, ..." line
+    std::string steps;      // the host's own timeline: "serving X ms after it landed: queued .., copy+hash .., ..."
+    std::string migration;  // the host's "migration of N session(s) done in X ms (...)"
   };
   // Reads the host's log (exproto-host's "YYYY-MM-DDTHH:MM:SS.mmm LEVEL message" lines, local time).
   Outcome read_outcome(const std::filesystem::path& host_log) const;
