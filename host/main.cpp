@@ -40,10 +40,11 @@ int main(int argc, char** argv) {
   bool check_only = false;
   cli.add_option("-c,--config", config_file, "JSON configuration file");
   cli.add_flag("--check", check_only, "validate the configuration and load the codecs, then exit");
-  auto* ctl = cli.add_subcommand("ctl", "control a running host through its admin endpoint (config admin.bind)");
-  std::string admin_address = "127.0.0.1:9002";
+  auto* ctl = cli.add_subcommand("ctl", "control a running host through its admin endpoint (config admin.socket or admin.bind)");
+  std::string admin_address = exproto::host::kDefaultAdminSocket;
   std::vector<std::string> command;
-  ctl->add_option("--admin", admin_address, "admin endpoint host:port")->capture_default_str();
+  ctl->add_option("--admin", admin_address, "admin endpoint: Unix socket path (admin.socket) or host:port (admin.bind)")
+      ->capture_default_str();
   bool json = false;
   ctl->add_flag("--json", json, "status as JSON (the admin service's StatusReply), for scripts");
   ctl->add_option("command", command, "status | metrics | reload <codec> | rollback <codec>")->required();

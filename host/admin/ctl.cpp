@@ -52,10 +52,15 @@ void print_status(const pb::StatusReply& r) {
 
 }  // namespace
 
+std::string admin_target(const std::string& address) {
+  if (address.starts_with('/') || address.starts_with("./") || address.starts_with("../")) return "unix:" + address;
+  return address;
+}
+
 int run_ctl(const std::string& address, const std::vector<std::string>& command, bool json) {
   const auto usage = [] {
     std::fprintf(stderr,
-                 "usage: exproto-host ctl [--admin HOST:PORT] [--json] status | metrics | reload <codec> | rollback <codec>\n");
+                 "usage: exproto-host ctl [--admin SOCKET|HOST:PORT] [--json] status | metrics | reload <codec> | rollback <codec>\n");
     return 2;
   };
   if (command.empty()) return usage();
@@ -64,7 +69,7 @@ int run_ctl(const std::string& address, const std::vector<std::string>& command,
   if ((needs_codec && command.size() != 2) || (!needs_codec && command.size() != 1)) return usage();
   if (!needs_codec && verb != "status" && verb != "metrics") return usage();
 
-  auto stub = pb::Admin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = pb::Admin::NewStub(grpc::CreateChannel(admin_target(address), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   grpc::Status st;

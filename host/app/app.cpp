@@ -12,7 +12,10 @@
 #include "host/adapter/adapter_client.h"
 #include "host/adapter/channel_credentials.h"
 #include "host/admin/admin_service.h"
+#include "host/admin/admin_socket.h"
 #include "host/app/private_dir.h"
+#include "host/config/ip_address.h"
+#include "host/handler/handler_guard.h"
 #include "host/handler/server_credentials.h"
 #include "host/handler/stream_service.h"
 #include "host/handler/tls_file_monitor.h"
@@ -52,6 +55,21 @@ LoadPolicy load_policy(const PluginsConfig& plugins) {
   return policy;
 }
 
+// The handler port's exposure, said once at start: the config accepted it, but an operator reading
+// the log should see what it costs.
+void warn_about_exposure(const HandlerConfig& c) {
+  if (is_numeric_loopback(c.bind)) return;
+  if (!c.tls) {
+    spdlog::warn("handler.bind {} is plaintext on a non-loopback address (handler.allow_plaintext_non_loopback): "
+                 "anyone who reaches it can inject events for any device; use handler.tls with client_ca_file{}",
+                 c.bind, c.allow_peers.empty() ? " or at least handler.allow_peers" : "");
+  } else if (c.tls->client_ca_file.empty()) {
+    spdlog::warn("handler.bind {} uses TLS without handler.tls.client_ca_file: any client that reaches it can "
+                 "inject events; configure client_ca_file so only EMQX's certificate is accepted (mutual TLS)",
+                 c.bind);
+  }
+}
+
 IsolationSettings isolation_settings(const Config& config, const std::filesystem::path& work_dir) {
   IsolationSettings s;
   s.config = config.isolation;
@@ -85,6 +103,7 @@ struct App::Parts {
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<Dispatcher> dispatcher;
   std::shared_ptr<Reconciler> reconciler;  // shared: sessions hold it weakly to ask for re-probes
+  std::unique_ptr<HandlerGuard> guard;     // before the services that ask it
   std::unique_ptr<UnaryService> unary;
   std::unique_ptr<StreamService> streaming;
   std::unique_ptr<grpc::Server> server;
@@ -93,6 +112,7 @@ struct App::Parts {
   std::unique_ptr<Reloader> reloader;
   std::unique_ptr<PluginWatcher> watcher;
   std::unique_ptr<AdminService> admin;
+  std::unique_ptr<AdminSocket> admin_socket;  // admin.socket: outlives the server listening on it
   std::unique_ptr<grpc::Server> admin_server;
   int admin_port = 0;
   bool stopped = false;
@@ -108,6 +128,7 @@ struct App::Parts {
     tls_monitor.reset();  // first: its thread writes into metrics
     if (admin_server) admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     admin_server.reset();
+    admin_socket.reset();  // the path goes when nothing answers on it any more
     admin.reset();
     watcher.reset();  // no more reloads queued
     if (adapter) adapter->on_readiness(nullptr);
@@ -158,6 +179,7 @@ struct App::Parts {
       (void)adapter.release();
       (void)streaming.release();
       (void)unary.release();
+      (void)guard.release();  // the services above use it
       (void)server.release();
       (void)isolation.release();  // isolated instances live in the parts above and call into it
       return;
@@ -169,6 +191,7 @@ struct App::Parts {
     server.reset();
     streaming.reset();
     unary.reset();
+    guard.reset();
     dispatcher.reset();  // sessions free their codec state
     timers.reset();
     adapter.reset();
@@ -231,8 +254,9 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
   p->reconciler = std::make_shared<Reconciler>(*p->dispatcher, config.sessions);
   *reconciler_ref = p->reconciler;
-  p->unary = std::make_unique<UnaryService>(*p->dispatcher);
-  p->streaming = std::make_unique<StreamService>(*p->dispatcher);
+  p->guard = std::make_unique<HandlerGuard>(config.handler, p->metrics, *p->log_limits);
+  p->unary = std::make_unique<UnaryService>(*p->dispatcher, *p->guard);
+  p->streaming = std::make_unique<StreamService>(*p->dispatcher, *p->guard);
   p->isolation->attach(p->dispatcher.get());
   InstancePolicy instances{
       [hub = p->isolation.get()](const std::shared_ptr<const CodecLibrary>& lib, const Route& route) {
@@ -268,18 +292,45 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, static_cast<int>(config.handler.max_concurrent_streams));
+  warn_about_exposure(config.handler);
   p->server = builder.BuildAndStart();
   if (!p->server || p->port == 0) {
     return std::unexpected("handler.bind: cannot listen on " + config.handler.bind);
   }
-  if (!config.admin.bind.empty()) {
+  if (!config.admin.socket.empty() || !config.admin.bind.empty()) {
+    // A config built in code skipped parse_config: the one rule that keeps admin off the network
+    // is checked again here.
+    if (config.admin.socket.empty() && !is_numeric_loopback(config.admin.bind)) {
+      return std::unexpected("admin.bind: expected a numeric loopback address, got \"" + config.admin.bind + "\"");
+    }
+    std::string address = config.admin.bind;
+    if (!config.admin.socket.empty()) {
+      auto socket = AdminSocket::prepare(config.admin.socket, config.admin.socket_group);
+      if (!socket) return std::unexpected("admin.socket: " + socket.error());
+      p->admin_socket = std::move(*socket);
+      address = p->admin_socket->grpc_address();
+    }
     p->admin = std::make_unique<AdminService>(*p->reloader, p->metrics, *p->adapter, *p->dispatcher);
     grpc::ServerBuilder admin;
-    admin.AddListeningPort(config.admin.bind, grpc::InsecureServerCredentials(), &p->admin_port);
+    int* selected_port = p->admin_socket ? nullptr : &p->admin_port;
+    admin.AddListeningPort(address, grpc::InsecureServerCredentials(), selected_port);
     admin.RegisterService(p->admin.get());
     p->admin_server = admin.BuildAndStart();
-    if (!p->admin_server || p->admin_port == 0) return std::unexpected("admin.bind: cannot listen on " + config.admin.bind);
-    spdlog::info("admin endpoint on {} (port {})", config.admin.bind, p->admin_port);
+    if (p->admin_socket) {
+      if (!p->admin_server) return std::unexpected("admin.socket: cannot listen on " + config.admin.socket.string());
+      if (auto published = p->admin_socket->publish(); !published) {
+        return std::unexpected("admin.socket: " + published.error());
+      }
+      spdlog::info("admin endpoint on unix socket {} (mode {:o}{})", config.admin.socket.string(),
+                   p->admin_socket->mode(),
+                   config.admin.socket_group.empty() ? "" : ", group " + config.admin.socket_group);
+    } else {
+      if (!p->admin_server || p->admin_port == 0) {
+        return std::unexpected("admin.bind: cannot listen on " + config.admin.bind);
+      }
+      spdlog::info("admin endpoint on {} (port {})", config.admin.bind, p->admin_port);
+    }
   }
   // Health follows EMQX's reachability: NOT_SERVING while no ConnectionAdapter address answers, so
   // an orchestrator sees a host that cannot serve devices. A recovery sweeps the sessions EMQX may

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "host/config/host_port.h"
+#include "host/config/ip_address.h"
 #include "host/config/json_fields.h"
 #include "host/config/pem_files.h"
 #include "host/config/strict_json.h"
@@ -90,11 +91,42 @@ void read_adapter_tls(Fields& f, AdapterTls& out) {
   f.text("server_name", out.server_name, non_empty);
 }
 
+void read_allow_peers(Fields& f, std::vector<IpRange>& out) {
+  const json* list = f.get("allow_peers");
+  if (list == nullptr) return;
+  // An empty list would refuse every caller: almost certainly a mistake, so say so.
+  if (!list->is_array() || list->empty() || list->size() > 1024) {
+    return f.fail("allow_peers", "expected an array of 1..1024 IP addresses or CIDR ranges, got " + describe(*list));
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    std::optional<IpRange> range;
+    if (item.is_string()) range = parse_ip_range(item.get<std::string>());
+    if (!range) {
+      return f.fail("allow_peers[" + std::to_string(i) + "]",
+                    "expected a numeric IP address or CIDR range (\"10.0.0.5\", \"10.0.0.0/8\", \"fd00::/8\"), got " +
+                        describe(item));
+    }
+    out.push_back(std::move(*range));
+  }
+}
+
 void read_handler(Fields& f, HandlerConfig& out) {
   f.text("bind", out.bind, host_port_check(0));
   // gRPC keeps message limits in an int.
   f.number("max_receive_bytes", out.max_receive_bytes, 1024, 0x7FFFFFFF);
   f.object("tls", [&](Fields& t) { read_handler_tls(t, out.tls.emplace()); });
+  f.flag("allow_plaintext_non_loopback", out.allow_plaintext_non_loopback);
+  read_allow_peers(f, out.allow_peers);
+  // gRPC keeps both in an int.
+  f.number("max_concurrent_streams", out.max_concurrent_streams, 1, 0x7FFFFFFF);
+  f.number("max_calls_per_peer", out.max_calls_per_peer, 1, 0x7FFFFFFF);
+  if (f.ok() && !out.tls && !out.allow_plaintext_non_loopback && !is_numeric_loopback(out.bind)) {
+    f.fail("bind", "\"" + out.bind +
+                       "\" is not a loopback address and the port is plaintext: anyone who reaches it can inject "
+                       "events for any device; configure handler.tls (with client_ca_file), bind 127.0.0.1, or set "
+                       "handler.allow_plaintext_non_loopback: true to accept the risk");
+  }
 }
 
 void read_addresses(Fields& f, std::vector<std::string>& out) {
@@ -175,12 +207,23 @@ void read_plugins(Fields& f, PluginsConfig& out) {
 }
 
 void read_admin(Fields& f, AdminConfig& out) {
-  // The admin service can replace code in the process: it must never face the network.
+  // The admin service can replace code in the process: it must never face the network. A name is
+  // refused even when it looks local ("127.evil.example", "localhost"): DNS decides what it is.
   f.text("bind", out.bind, [](std::string_view s) -> std::string {
     if (!is_host_port(s, 0)) return "expected \"host:port\"";
-    const bool loopback = s.starts_with("127.") || s.starts_with("localhost:") || s.starts_with("[::1]:");
-    return loopback ? "" : "expected a loopback address (127.x.x.x, localhost or [::1])";
+    return is_numeric_loopback(s) ? "" : "expected a numeric loopback address (127.x.x.x or [::1]), never a name";
   });
+  std::string socket;
+  // sun_path holds 108 bytes with its terminating NUL.
+  f.text("socket", socket, [](std::string_view s) -> std::string {
+    if (s.empty() || s.size() > 107) return "expected a path of 1..107 bytes";
+    return s.find('\0') == std::string_view::npos ? "" : "expected a path without NUL bytes";
+  });
+  out.socket = socket;
+  f.text("socket_group", out.socket_group, non_empty);
+  if (!f.ok()) return;
+  if (!out.socket.empty() && !out.bind.empty()) return f.fail("bind", "give either socket or bind, not both");
+  if (!out.socket_group.empty() && out.socket.empty()) f.fail("socket_group", "only with socket");
 }
 
 void read_sessions(Fields& f, SessionsConfig& out) {

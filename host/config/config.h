@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "host/config/ip_address.h"
+
 namespace exproto::host {
 
 enum class SockType { tcp = 0, ssl = 1, udp = 2, dtls = 3 };
@@ -64,6 +66,19 @@ struct HandlerConfig {
   std::string bind = "127.0.0.1:9001";
   std::size_t max_receive_bytes = 16 * 1024 * 1024;
   std::optional<HandlerTls> tls;  // absent: plaintext h2c, as EMQX's default
+  // Whoever reaches the handler port can inject events for any live conn, so plaintext is only
+  // accepted on a loopback literal unless the operator names the risk with this key.
+  bool allow_plaintext_non_loopback = false;
+  // Callers refused with PERMISSION_DENIED unless their address is in one of these ranges; empty
+  // = any caller (only the bind and TLS restrict who can reach the port).
+  std::vector<IpRange> allow_peers;
+  // HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS of each connection EMQX opens. EMQX opens one HTTP/2
+  // connection per scheduler and, in streaming mode, up to 5 streams per device on it: the default
+  // carries 200 000 devices on a single connection.
+  uint32_t max_concurrent_streams = 1'000'000;
+  // Open calls plus open streams from one peer address, counted by the host; past it a call is
+  // refused with RESOURCE_EXHAUSTED. Sized like max_concurrent_streams: one EMQX node per address.
+  uint32_t max_calls_per_peer = 1'000'000;
 };
 
 // TLS towards the ConnectionAdapter (EMQX 4.x serves it on a separate https port; 5.x never does).
@@ -115,8 +130,13 @@ struct PluginsConfig {
   bool require_signature = false;  // refuse codecs without a signature by a trusted key
 };
 
+// The admin service can replace the code the host runs, so it never faces the network: a Unix
+// domain socket (file permissions decide who may use it) or, if a tool needs TCP, a loopback
+// literal. Both empty = no admin endpoint.
 struct AdminConfig {
-  std::string bind;  // loopback host:port of the admin gRPC service; empty = off
+  std::filesystem::path socket;  // Unix socket path, created mode 0600 (0660 with socket_group)
+  std::string socket_group;      // group allowed to use the socket; empty = the owner only
+  std::string bind;              // numeric loopback host:port (127.0.0.0/8 or [::1]); no names
 };
 
 struct SessionsConfig {

@@ -1,12 +1,16 @@
 #include "host/handler/proto_events.h"
 
+#include "host/handler/request_check.h"
+
 namespace exproto::host {
 
 namespace pb = emqx::exproto::v1;
 
 ConnMeta to_meta(const pb::ConnInfo& info) {
   ConnMeta m;
-  m.socktype = static_cast<SockType>(info.socktype());
+  // check_request refused any other value before this runs; the fallback keeps a missed check
+  // from producing an enum value no switch handles.
+  m.socktype = pb::SocketType_IsValid(info.socktype()) ? static_cast<SockType>(info.socktype()) : SockType::tcp;
   m.peer_host = info.peername().host();
   m.peer_port = info.peername().port();
   m.sock_host = info.sockname().host();
@@ -28,9 +32,13 @@ Event to_event(const pb::ReceivedMessagesRequest& req) {
   return out;
 }
 
-// TimerType has a single value (KEEPALIVE); anything else EMQX might add later is still a timeout.
+// TimerType has a single value (KEEPALIVE); check_request refuses any other.
 Event to_event(const pb::TimerTimeoutRequest&) { return event::KeepaliveTimeout{}; }
 
-Event to_event(const pb::SocketClosedRequest& req) { return event::Closed{req.reason()}; }
+// A close must reach its session whatever the reason says, so an oversized reason is cut rather
+// than the event refused.
+Event to_event(const pb::SocketClosedRequest& req) {
+  return event::Closed{req.reason().substr(0, request_caps::kReasonBytes)};
+}
 
 }  // namespace exproto::host

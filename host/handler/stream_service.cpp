@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "host/handler/handler_guard.h"
 #include "host/handler/proto_events.h"
 #include "host/session/dispatcher.h"
 
@@ -23,19 +24,37 @@ struct Gate {
 template <class Req>
 class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamService::Reactor {
  public:
-  StreamReader(StreamService& service, Dispatcher& dispatcher)
-      : service_(service), dispatcher_(dispatcher), gate_(std::make_shared<Gate>()) {
+  // `admitted`: the stream's slot against max_calls_per_peer, held while the stream is open; or
+  // the status it is refused with, at once.
+  StreamReader(StreamService& service, Dispatcher& dispatcher, HandlerGuard& guard, std::string peer,
+               const char* rpc, std::expected<HandlerGuard::SlotPtr, grpc::Status> admitted)
+      : service_(service),
+        dispatcher_(dispatcher),
+        guard_(guard),
+        peer_(std::move(peer)),
+        rpc_(rpc),
+        gate_(std::make_shared<Gate>()) {
     gate_->read_next = [this] { this->StartRead(&req_); };
     gate_->fail = [this](const std::string& error) {
       finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, error));
     };
     gate_->finish_ok = [this] { finish(grpc::Status::OK); };
+    if (!admitted) {
+      finish(admitted.error());
+      return;
+    }
+    slot_ = std::move(*admitted);
     this->StartRead(&req_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // EMQX half-closed the stream, or it was cancelled
       finish(grpc::Status::OK);
+      return;
+    }
+    // A bad request ends its stream (the only answer a stream has); EMQX re-opens one.
+    if (grpc::Status refused = guard_.check(req_, rpc_, peer_); !refused.ok()) {
+      finish(refused);
       return;
     }
     // A failed answer (sessions.unknown_conn = reject) ends the stream with an error, the one
@@ -87,6 +106,10 @@ class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamSer
 
   StreamService& service_;
   Dispatcher& dispatcher_;
+  HandlerGuard& guard_;
+  const std::string peer_;
+  const char* const rpc_;
+  HandlerGuard::SlotPtr slot_;
   std::shared_ptr<Gate> gate_;
   Req req_;
 };
@@ -96,8 +119,10 @@ class StreamReader final : public grpc::ServerReadReactor<Req>, public StreamSer
 StreamService::~StreamService() = default;
 
 template <class Req>
-grpc::ServerReadReactor<Req>* StreamService::open() {
-  auto reactor = std::make_unique<StreamReader<Req>>(*this, dispatcher_);
+grpc::ServerReadReactor<Req>* StreamService::open(grpc::CallbackServerContext* ctx, const char* rpc) {
+  std::string peer = ctx->peer();
+  auto admitted = guard_.admit(peer, rpc);
+  auto reactor = std::make_unique<StreamReader<Req>>(*this, dispatcher_, guard_, std::move(peer), rpc, std::move(admitted));
   auto* raw = reactor.get();
   std::lock_guard lk(mu_);
   reactors_.emplace(static_cast<Reactor*>(raw), std::move(reactor));
@@ -128,25 +153,25 @@ std::size_t StreamService::open_streams() const {
   return reactors_.size();
 }
 
-grpc::ServerReadReactor<pb::SocketCreatedRequest>* StreamService::OnSocketCreated(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<pb::SocketCreatedRequest>* StreamService::OnSocketCreated(grpc::CallbackServerContext* ctx,
                                                                                   pb::EmptySuccess*) {
-  return open<pb::SocketCreatedRequest>();
+  return open<pb::SocketCreatedRequest>(ctx, "OnSocketCreated");
 }
-grpc::ServerReadReactor<pb::SocketClosedRequest>* StreamService::OnSocketClosed(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<pb::SocketClosedRequest>* StreamService::OnSocketClosed(grpc::CallbackServerContext* ctx,
                                                                                 pb::EmptySuccess*) {
-  return open<pb::SocketClosedRequest>();
+  return open<pb::SocketClosedRequest>(ctx, "OnSocketClosed");
 }
-grpc::ServerReadReactor<pb::ReceivedBytesRequest>* StreamService::OnReceivedBytes(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<pb::ReceivedBytesRequest>* StreamService::OnReceivedBytes(grpc::CallbackServerContext* ctx,
                                                                                   pb::EmptySuccess*) {
-  return open<pb::ReceivedBytesRequest>();
+  return open<pb::ReceivedBytesRequest>(ctx, "OnReceivedBytes");
 }
-grpc::ServerReadReactor<pb::TimerTimeoutRequest>* StreamService::OnTimerTimeout(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<pb::TimerTimeoutRequest>* StreamService::OnTimerTimeout(grpc::CallbackServerContext* ctx,
                                                                                 pb::EmptySuccess*) {
-  return open<pb::TimerTimeoutRequest>();
+  return open<pb::TimerTimeoutRequest>(ctx, "OnTimerTimeout");
 }
 grpc::ServerReadReactor<pb::ReceivedMessagesRequest>* StreamService::OnReceivedMessages(
-    grpc::CallbackServerContext*, pb::EmptySuccess*) {
-  return open<pb::ReceivedMessagesRequest>();
+    grpc::CallbackServerContext* ctx, pb::EmptySuccess*) {
+  return open<pb::ReceivedMessagesRequest>(ctx, "OnReceivedMessages");
 }
 
 }  // namespace exproto::host

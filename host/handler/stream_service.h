@@ -13,10 +13,12 @@
 namespace exproto::host {
 
 class Dispatcher;
+class HandlerGuard;
 
 class StreamService final : public emqx::exproto::v1::ConnectionHandler::CallbackService {
  public:
-  explicit StreamService(Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  // `guard` admits each stream (peer allow-list and limits) and checks each message read on it.
+  StreamService(Dispatcher& dispatcher, HandlerGuard& guard) : dispatcher_(dispatcher), guard_(guard) {}
   ~StreamService() override;
 
   grpc::ServerReadReactor<emqx::exproto::v1::SocketCreatedRequest>* OnSocketCreated(
@@ -47,9 +49,10 @@ class StreamService final : public emqx::exproto::v1::ConnectionHandler::Callbac
 
  private:
   template <class Req>
-  grpc::ServerReadReactor<Req>* open();
+  grpc::ServerReadReactor<Req>* open(grpc::CallbackServerContext* ctx, const char* rpc);
 
   Dispatcher& dispatcher_;
+  HandlerGuard& guard_;
   mutable std::mutex mu_;
   std::unordered_map<Reactor*, std::unique_ptr<Reactor>> reactors_;
 };

@@ -7,10 +7,12 @@
 namespace exproto::host {
 
 class Dispatcher;
+class HandlerGuard;
 
 class UnaryService final : public emqx::exproto::v1::ConnectionUnaryHandler::CallbackService {
  public:
-  explicit UnaryService(Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  // `guard` decides which calls reach the dispatcher (peer allow-list and limits, request checks).
+  UnaryService(Dispatcher& dispatcher, HandlerGuard& guard) : dispatcher_(dispatcher), guard_(guard) {}
 
   grpc::ServerUnaryReactor* OnSocketCreated(grpc::CallbackServerContext* ctx,
                                             const emqx::exproto::v1::SocketCreatedRequest* req,
@@ -30,8 +32,9 @@ class UnaryService final : public emqx::exproto::v1::ConnectionUnaryHandler::Cal
 
  private:
   template <class Req>
-  grpc::ServerUnaryReactor* forward(grpc::CallbackServerContext* ctx, const Req* req);
+  grpc::ServerUnaryReactor* forward(grpc::CallbackServerContext* ctx, const Req* req, const char* rpc);
   Dispatcher& dispatcher_;
+  HandlerGuard& guard_;
 };
 
 }  // namespace exproto::host

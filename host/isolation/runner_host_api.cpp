@@ -172,12 +172,13 @@ uint64_t unsubscribe(exproto_type_session_host_ptr sp, exproto_type_str filter) 
 }
 
 // Timers: the child counts the session's running timers against the same limit as the host (the
-// hook frame says which are running), so it refuses exactly the timers the host would refuse.
+// hook frame says which are running) and applies the same delay bound, so it refuses exactly the
+// timers the host would refuse.
 uint64_t timer_start(exproto_type_session_host_ptr sp, uint64_t delay_ms, uint64_t tag) {
   auto& s = session(sp);
   if (!in_hook(s, "timer_start")) return 0;
   uint64_t id = 0;
-  if (s.timers.size() < s.max_timers) {
+  if (s.timers.size() < s.max_timers && delay_ms <= EXPROTO_TIMER_MAX_DELAY_MS) {
     id = s.next_timer_id++;
     s.timers.push_back(id);
   }

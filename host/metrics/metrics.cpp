@@ -81,6 +81,13 @@ std::string Metrics::render_prometheus() const {
   counter(out, "isolated_queued_hooks_total",
           "Hooks of an isolated session that went to its child in one exchange with the hook before them",
           isolated_queued_hooks.get());
+  counter(out, "handler_peers_refused_total", "Handler calls refused: peer address not in handler.allow_peers",
+          handler_peers_refused.get());
+  counter(out, "handler_calls_over_limit_total", "Handler calls refused past handler.max_calls_per_peer",
+          handler_calls_over_limit.get());
+  counter(out, "handler_requests_refused_total",
+          "Handler requests refused by the edge checks (conn id, enum value, size caps)",
+          handler_requests_refused.get());
   counter(out, "tls_file_problems_total", "Bad handler.tls file sets seen while serving (last good pair kept)",
           tls_file_problems.get());
   if (tls_cert_expiry_known.load(std::memory_order_relaxed)) {

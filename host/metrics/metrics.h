@@ -68,6 +68,9 @@ struct Metrics {
   Counter isolated_child_restarts;   // children started again after one died
   Counter isolated_rollbacks;        // reloaded generations rolled back because their children kept dying
   Counter isolated_queued_hooks;     // hooks that went to a child in one exchange with the hook before them
+  Counter handler_peers_refused;     // handler calls from an address outside handler.allow_peers
+  Counter handler_calls_over_limit;  // handler calls refused past handler.max_calls_per_peer
+  Counter handler_requests_refused;  // handler requests refused by the edge checks (bad conn id, enum, size)
   Counter tls_file_problems;      // distinct bad handler.tls file sets seen while serving (gRPC kept the old pair)
   Gauge tls_cert_expiry_seconds;  // until notAfter of the served handler.tls certificate; negative once expired
   // Set once handler.tls is monitored: without it the expiry gauge is left out rather than read as

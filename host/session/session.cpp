@@ -721,6 +721,14 @@ uint64_t Session::api_timer_start(uint64_t delay_ms, uint64_t tag) {
                  env_.limits.max_timers);
     return 0;
   }
+  // Past the bound a milliseconds count wraps negative in the clock arithmetic and fires at once.
+  if (delay_ms > EXPROTO_TIMER_MAX_DELAY_MS) {
+    env_.metrics.codec_refused_calls.inc();
+    spdlog::warn("codec '{}' asked conn {} for a timer of {} ms; refused, the longest is {} ms "
+                 "(EXPROTO_TIMER_MAX_DELAY_MS)",
+                 codec_->library().name(), conn_, delay_ms, EXPROTO_TIMER_MAX_DELAY_MS);
+    return 0;
+  }
   const uint64_t id = next_timer_id_++;
   std::weak_ptr<Session> weak = weak_from_this();
   const uint64_t service_id = env_.timers.schedule(std::chrono::milliseconds(delay_ms), [weak, id, tag] {
@@ -735,7 +743,10 @@ Session::ChildCall Session::api_timer_start_from_child(uint64_t delay_ms, uint64
   // The child keeps the same count of running timers against the same limit: it refuses (id 0)
   // exactly when the host would, and the host logs and counts that refusal.
   if (id == 0) {
-    if (timers_.size() < env_.limits.max_timers && in_hook() && accepts_calls()) return ChildCall::out_of_step;
+    if (timers_.size() < env_.limits.max_timers && delay_ms <= EXPROTO_TIMER_MAX_DELAY_MS && in_hook() &&
+        accepts_calls()) {
+      return ChildCall::out_of_step;
+    }
     api_timer_start(delay_ms, tag);
     return ChildCall::refused;
   }

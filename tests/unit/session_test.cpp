@@ -1,7 +1,11 @@
 // Sessions: hook order, call sequencing, timers, failures, back-pressure.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
+
+#include <exproto/codec_abi.h>
 
 #include "harness.h"
 
@@ -176,4 +180,24 @@ TEST_CASE("deliveries and keepalive timeouts reach the codec") {
   h.dispatcher->event(Origin::unary, "a", event::KeepaliveTimeout{}, Ack{});
   REQUIRE(wait_until([&] { return h.upstream.sends("a").size() == 4; }));
   CHECK(h.upstream.sends("a") == std::vector<std::string>{"open 1000", "msg t/1 hello", "msg t/2 world", "keepalive"});
+}
+
+TEST_CASE("a timer longer than EXPROTO_TIMER_MAX_DELAY_MS is refused with id 0, never fired at once") {
+  Harness h;
+  h.create("a");
+  h.bytes("a", "timer 18446744073709551615 1");  // UINT64_MAX: wrapped negative, it used to fire at once
+  h.bytes("a", "timer " + std::to_string(EXPROTO_TIMER_MAX_DELAY_MS + 1) + " 2");
+  h.bytes("a", "timer " + std::to_string(EXPROTO_TIMER_MAX_DELAY_MS) + " 3");  // the bound itself is accepted
+  h.bytes("a", "timer 20 4");
+  REQUIRE(wait_until([&] { return h.upstream.sends("a").size() >= 6; }));
+  const auto sends = h.upstream.sends("a");
+  CHECK(sends[1] == "timer-id 0");
+  CHECK(sends[2] == "timer-id 0");
+  CHECK(sends[3] == "timer-id 1");
+  CHECK(sends[4] == "timer-id 2");
+  CHECK(sends[5] == "timer 4");
+  CHECK(h.metrics.codec_refused_calls.get() == 2);
+  // Give a wrongly armed timer time to show itself: only tag 4 may ever fire.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(h.upstream.sends("a").size() == 6);
 }

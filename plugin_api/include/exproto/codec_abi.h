@@ -230,9 +230,14 @@ typedef uint64_t (*exproto_host_subscribe)(exproto_type_session_host_ptr session
 typedef uint64_t (*exproto_host_unsubscribe)(exproto_type_session_host_ptr session,
                                              exproto_type_str topic_filter);
 
+/** The longest delay timer_start accepts: 30 days. A longer one (e.g. UINT64_MAX as "never") is
+ *  refused, never shortened or wrapped into one that fires at once. */
+#define EXPROTO_TIMER_MAX_DELAY_MS ((uint64_t)2592000000u)
+
 /** Starts a host timer that fires once, after `delay_ms`, as on_session_timer with `tag`, in
  *  order with the session's other events. Returns a timer id > 0, or 0 when refused (too many
- *  timers). Timers end with the session. THREADING: only from inside a hook of `session`. */
+ *  timers, or `delay_ms` above EXPROTO_TIMER_MAX_DELAY_MS; the host logs which). Timers end with
+ *  the session. THREADING: only from inside a hook of `session`. */
 typedef uint64_t (*exproto_host_timer_start)(exproto_type_session_host_ptr session, uint64_t delay_ms,
                                              uint64_t tag);
 
