@@ -37,11 +37,38 @@ install(CODE "
   message(STATUS \"Installing: \$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_examples}/exproto-host.json\")
 " COMPONENT host)
 
+# ---- host: the systemd service and its configuration (a conffile) ----
+install(FILES "${PROJECT_SOURCE_DIR}/deploy/exproto-host.service" DESTINATION lib/systemd/system COMPONENT host)
+install(FILES "${PROJECT_SOURCE_DIR}/deploy/exproto-host.json" DESTINATION /etc/exproto-host COMPONENT host)
+install(FILES "${PROJECT_SOURCE_DIR}/README.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT host)
+set(_debian "${PROJECT_BINARY_DIR}/debian")
+file(MAKE_DIRECTORY "${_debian}/host")
+file(WRITE "${_debian}/host/conffiles" "/etc/exproto-host/exproto-host.json\n")
+file(COPY "${PROJECT_SOURCE_DIR}/deploy/postinst" "${PROJECT_SOURCE_DIR}/deploy/postrm" DESTINATION "${_debian}/host"
+     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+
+# ---- every package: copyright (Apache-2.0, LICENSE) and a changelog, as Debian policy asks ----
+# Each goes to /usr/share/doc/<package>/ in the package of `component`.
+function(_exproto_package_docs component package)
+  set(_dir "${_debian}/doc/${package}")
+  file(MAKE_DIRECTORY "${_dir}")
+  configure_file("${PROJECT_SOURCE_DIR}/deploy/copyright.in" "${_dir}/copyright" COPYONLY)
+  set(PKG "${package}")
+  set(VERSION "${PROJECT_VERSION}")
+  configure_file("${PROJECT_SOURCE_DIR}/deploy/changelog.in" "${_dir}/changelog" @ONLY)
+  # gzip -n: no name or time stamp inside, so rebuilds are byte-identical.
+  execute_process(COMMAND gzip -9nc "${_dir}/changelog" OUTPUT_FILE "${_dir}/changelog.gz" COMMAND_ERROR_IS_FATAL ANY)
+  install(FILES "${_dir}/copyright" "${_dir}/changelog.gz" DESTINATION "share/doc/${package}" COMPONENT ${component})
+endfunction()
+_exproto_package_docs(host exproto-host)
+_exproto_package_docs(sdk exproto-plugin-api-dev)
+
 # ---- codec-jt808: the per-codec package example ----
 set(_components host sdk)
 if(TARGET jt808)
   install(TARGETS jt808 LIBRARY DESTINATION "${EXPROTO_CODEC_INSTALL_DIR}" COMPONENT codec-jt808)
   list(APPEND _components codec-jt808)
+  _exproto_package_docs(codec-jt808 exproto-codec-jt808)
 endif()
 
 # ---- CPack ----
@@ -58,12 +85,15 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # gRPC, protobuf, spdlog… from the Deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 # Stripped binaries and codecs in the packages, their debug info in <package>-dbgsym .ddeb files
 # beside them: a codec's size is what a hot reload copies and hashes (jt808.so: 20 MB built with
-# debug info, under 1 MB stripped).
-set(CPACK_STRIP_FILES ON)
+# debug info, under 1 MB stripped). CPackDeb strips what it moves into the -dbgsym package itself;
+# CPACK_STRIP_FILES would strip first and leave it nothing to move.
 set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
 
 set(CPACK_DEBIAN_HOST_PACKAGE_NAME exproto-host)
 set(CPACK_DEBIAN_HOST_PACKAGE_PROVIDES "${_abi_package}")
+set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS "adduser")  # postinst makes the service's system user
+set(CPACK_DEBIAN_HOST_PACKAGE_CONTROL_EXTRA "${_debian}/host/conffiles;${_debian}/host/postinst;${_debian}/host/postrm")
+set(CPACK_DEBIAN_HOST_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # First line: the summary; the rest: the long description (CPack indents it). No package-wide
 # CPACK_PACKAGE_DESCRIPTION_SUMMARY: CPackDeb would put it in front of every one of these.
 set(CPACK_DEBIAN_HOST_DESCRIPTION "EMQX ExProto handler with pluggable protocol codecs

@@ -14,6 +14,7 @@
 #include "host/admin/ctl.h"
 #include "host/app/app.h"
 #include "host/app/route_reload_thread.h"
+#include "host/app/service_notify.h"
 #include "host/config/config.h"
 #include "host/isolation/runner_main.h"
 #include "host/log/logging.h"
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "exproto-host: %s: %s\n", config_file.c_str(), config.error().c_str());
     return 2;
   }
-  if (auto ok = exproto::host::configure_logging(config->log.level); !ok) {
+  if (auto ok = exproto::host::configure_logging(config->log.level, config->log.format); !ok) {
     std::fprintf(stderr, "exproto-host: %s: %s\n", config_file.c_str(), ok.error().c_str());
     return 2;
   }
@@ -85,14 +86,23 @@ int main(int argc, char** argv) {
     spdlog::info("configuration and codecs OK");
     return 0;
   }
+  exproto::host::ServiceNotifier systemd([&app](std::chrono::milliseconds within) { return (*app)->responsive(within); });
   std::optional<exproto::host::RouteReloadThread> sighup;
-  sighup.emplace(config_file, **app);
+  sighup.emplace(config_file, **app, [&systemd](bool starting) {
+    if (starting) {
+      systemd.reloading();
+    } else {
+      systemd.ready("routes reloaded");
+    }
+  });
+  systemd.ready(fmt::format("serving ExProto on port {}", (*app)->handler_port()));
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
     sighup->request();
   }
+  systemd.stopping();
   const uint32_t grace_ms = config->shutdown.grace_ms;
   spdlog::info("signal {} received; stopping (shutdown.grace_ms {})", sig, grace_ms);
   // The stop itself is bounded: whatever hangs (a codec hook, a codec load on the SIGHUP thread),
@@ -109,6 +119,7 @@ int main(int argc, char** argv) {
     std::_Exit(0);
   }
   sighup.reset();
+  systemd.stop_watchdog();  // it asks the app, which goes next
   app->reset();
   spdlog::info("stopped");
   return 0;

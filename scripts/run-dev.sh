@@ -16,8 +16,8 @@ config="config/dev-${codec}.json"
 
 "$build/tools/devgw/exproto-devgw" --handler 127.0.0.1:9001 --adapter 127.0.0.1:9100 \
   --listen tcp:127.0.0.1:7993 --control 127.0.0.1:7980 --service "${SERVICE:-unary}" \
-  --idle-timeout-ms 120000 &
-gw=$!
+  --idle-timeout-ms 120000 <&0 &
+gw=$!  # its stdin is this terminal (a background job would get /dev/null): "pub t/down hi" works
 "$build/host/exproto-host" --config "$config" &
 host=$!
 trap 'kill $host $gw 2>/dev/null; wait $host $gw 2>/dev/null' EXIT INT TERM

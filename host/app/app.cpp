@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -357,6 +358,14 @@ int App::handler_port() const { return parts_->port; }
 Metrics& App::metrics() { return parts_->metrics; }
 const Dispatcher& App::dispatcher() const { return *parts_->dispatcher; }
 Reloader& App::reloader() { return *parts_->reloader; }
+
+bool App::responsive(std::chrono::milliseconds within) {
+  // Shared with the task: it may run after this call gave up waiting.
+  auto ran = std::make_shared<std::promise<void>>();
+  auto done = ran->get_future();
+  parts_->pool->post([ran] { ran->set_value(); });
+  return done.wait_for(within) == std::future_status::ready;
+}
 int App::admin_port() const { return parts_->admin_port; }
 std::vector<std::pair<std::string, std::string>> App::adapter_status() const {
   std::vector<std::pair<std::string, std::string>> out;

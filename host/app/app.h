@@ -2,6 +2,7 @@
 // client towards EMQX and the gRPC server EMQX calls. Tests build it in-process; main() runs it.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <filesystem>
 #include <memory>
@@ -36,6 +37,8 @@ class App {
   int admin_port() const;  // 0 when admin.bind is not set
   // Each ConnectionAdapter address as the host sees it: "reachable" | "unreachable" | "unknown".
   std::vector<std::pair<std::string, std::string>> adapter_status() const;
+  // For the systemd watchdog: whether a task posted to the worker pool ran within `within`.
+  bool responsive(std::chrono::milliseconds within);
   // SIGHUP: the routes of a re-read config apply to new connections (see Reloader::apply_routes).
   std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
 

@@ -7,8 +7,9 @@
 
 namespace exproto::host {
 
-RouteReloadThread::RouteReloadThread(std::filesystem::path config_file, App& app)
-    : config_file_(std::move(config_file)), app_(app), thread_([this](std::stop_token stop) { run(stop); }) {}
+RouteReloadThread::RouteReloadThread(std::filesystem::path config_file, App& app,
+                                     std::function<void(bool)> around)
+    : config_file_(std::move(config_file)), app_(app), around_(std::move(around)), thread_([this](std::stop_token stop) { run(stop); }) {}
 
 RouteReloadThread::~RouteReloadThread() {
   thread_.request_stop();
@@ -30,7 +31,9 @@ void RouteReloadThread::run(std::stop_token stop) {
       if (!cv_.wait(lk, stop, [this] { return requested_; })) return;
       requested_ = false;
     }
+    if (around_) around_(true);
     reload_once();
+    if (around_) around_(false);
   }
 }
 

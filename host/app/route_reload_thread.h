@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -14,7 +15,9 @@ class App;
 
 class RouteReloadThread {
  public:
-  RouteReloadThread(std::filesystem::path config_file, App& app);
+  // `around(true)` runs before each reload and `around(false)` after it, on this thread (systemd's
+  // RELOADING=1 / READY=1).
+  RouteReloadThread(std::filesystem::path config_file, App& app, std::function<void(bool starting)> around = {});
   ~RouteReloadThread();  // waits for a reload in progress
   RouteReloadThread(const RouteReloadThread&) = delete;
   RouteReloadThread& operator=(const RouteReloadThread&) = delete;
@@ -28,6 +31,7 @@ class RouteReloadThread {
 
   const std::filesystem::path config_file_;
   App& app_;
+  const std::function<void(bool)> around_;
   std::mutex mu_;
   std::condition_variable_any cv_;
   bool requested_ = false;

@@ -273,6 +273,7 @@ void read_log(Fields& f, LogConfig& out) {
             {"info", std::string("info")},
             {"warn", std::string("warn")},
             {"error", std::string("error")}});
+  f.choice("format", out.format, {{"text", std::string("text")}, {"json", std::string("json")}});
 }
 
 void read_route(Fields& f, Route& out) {

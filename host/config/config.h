@@ -185,6 +185,7 @@ struct IsolationConfig {
 
 struct LogConfig {
   std::string level = "info";  // trace|debug|info|warn|error
+  std::string format = "text";  // text|json (one JSON object per line: time, level, codec, conn, event, msg)
 };
 
 struct Config {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "host/log/log_context.h"
 #include "host/log/log_limiter.h"
 #include "host/metrics/metrics.h"
 #include "host/session/call_sequencer.h"
@@ -174,11 +175,15 @@ void Session::run() {
       release = take_releasable_acks_locked();
     }
     release.clear();  // answers EMQX
-    if (queued.empty()) {
-      process(ev);
-    } else {
-      process_queued(queued);
-      queued.clear();
+    {
+      // Every line logged while this event is handled carries codec, conn and event (log.format json).
+      ScopedLogContext context({codec_->library().name(), conn_, event_name(queued.empty() ? ev : queued.front())});
+      if (queued.empty()) {
+        process(ev);
+      } else {
+        process_queued(queued);
+        queued.clear();
+      }
     }
     close_if_hook_overran();
     env_.budget->release(bytes);

@@ -180,6 +180,9 @@ TEST_CASE("config: every example in config/ parses") {
     ++count;
   }
   CHECK(count >= 3);
+  // The packaged /etc/exproto-host/exproto-host.json, too.
+  const auto packaged = load_config(std::filesystem::path(EXPROTO_EXAMPLE_CONFIG_DIR) / "../deploy/exproto-host.json");
+  CHECK_MESSAGE(packaged.has_value(), (packaged ? "" : packaged.error()));
 }
 
 TEST_CASE("config: hot reload settings (route policy, plugins watch, admin endpoint)") {
