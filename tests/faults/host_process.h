@@ -67,6 +67,7 @@ class HostProcess {
 
   std::string log() const { return process_->output(); }
   std::string log_tail(std::size_t lines = 40) const { return process_->output_tail(lines); }
+  pid_t pid() const { return process_->pid(); }
   ChildProcess& process() { return *process_; }
 
  private:
