@@ -77,6 +77,7 @@ void raise_fd_limit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure reaches a log even if a later step hangs
   CLI::App cli{"exproto-recovery-bench: EMQX killed and restarted under live devices"};
   std::size_t devices = 10000;
   std::string devgw_bin = "build/tools/devgw/exproto-devgw";
@@ -155,6 +156,10 @@ int main(int argc, char** argv) {
   std::printf("EMQX killed (SIGKILL): host saw it unreachable after %.3f s%s; %zu device sockets closed; "
               "sessions still held: %lld\n",
               noticed_s, noticed ? "" : " (never)", closed, static_cast<long long>(m.sessions_active.get()));
+  // What the sweep must find: the sessions held now. A device whose Authenticate was still in
+  // flight at the kill got HOST_UNAVAILABLE and its session ended then (a loaded machine makes
+  // that likely), so it is not one EMQX forgot.
+  const auto held = static_cast<uint64_t>(std::max<int64_t>(0, m.sessions_active.get()));
 
   devgw = start_devgw();
   if (!devgw) return 1;
@@ -170,8 +175,8 @@ int main(int argc, char** argv) {
     }
     std::this_thread::sleep_for(5ms);
   }
-  const auto target = static_cast<uint64_t>(first.connected);
-  const bool swept = wait_for([&] { return m.sessions_swept.get() >= target; }, 120s);
+  // Nothing probes before the outage (probe_idle_s 0), so every sweep counted is one of these.
+  const bool swept = wait_for([&] { return m.sessions_swept.get() >= held; }, 60s);
   const double swept_s = since(back);
   std::printf("EMQX back (ports accept): host ready after %.3f s%s; first device authenticated after %.3f s; "
               "%llu forgotten sessions swept after %.2f s%s\n",
