@@ -291,6 +291,12 @@ void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> don
     return;
   }
   if (c.queued_at == std::chrono::steady_clock::time_point{}) c.queued_at = std::chrono::steady_clock::now();
+  // Every way out of here (answered, failed fast, held and timed out) is counted by kind and result.
+  done = [this, kind = c.kind, started = std::chrono::steady_clock::now(), done = std::move(done)](UpstreamResult r) {
+    metrics_.adapter_call_seconds.observe(std::chrono::steady_clock::now() - started);
+    metrics_.count_adapter_call(kind, r.code);
+    done(std::move(r));
+  };
   Address* address = pick();
   bool connecting = false;
   if (address == nullptr) address = probe_now(connecting);

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 #include <future>
 #include <optional>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "host/handler/tls_file_monitor.h"
 #include "host/handler/unary_service.h"
 #include "host/isolation/isolation_hub.h"
+#include "host/metrics/metrics_endpoint.h"
 #include "host/isolation/route_instance.h"
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_registry.h"
@@ -30,6 +32,7 @@
 #include "host/session/dispatcher.h"
 #include "host/session/host_api.h"
 #include "host/session/reconciler.h"
+#include "host/session/session.h"
 #include "host/session/worker_pool.h"
 #include "host/timers/timer_service.h"
 
@@ -42,6 +45,26 @@ std::string handler_transport(const HandlerConfig& c) {
   return fmt::format("TLS {}{}, re-read every {} s", c.tls->cert_file.string(),
                      c.tls->client_ca_file.empty() ? "" : ", client certificates from " + c.tls->client_ca_file.string(),
                      c.tls->refresh_s);
+}
+
+// Sessions per codec and version, for /metrics (counted at scrape time: one pass over the table).
+std::string sessions_by_codec(const Dispatcher& dispatcher) {
+  std::map<std::pair<std::string, std::string>, uint64_t> counts;
+  dispatcher.for_each_session([&](Session& s) {
+    if (auto c = s.codec_snapshot()) ++counts[{c->library().name(), c->library().version()}];
+  });
+  std::string out =
+      "# HELP exproto_codec_sessions Live sessions by codec and codec version\n# TYPE exproto_codec_sessions gauge\n";
+  for (const auto& [key, n] : counts) {
+    // Codec names are [a-z0-9_-]; a version is the vendor's string: quotes and backslashes escaped.
+    std::string version;
+    for (const char ch : key.second) {
+      if (ch == '"' || ch == '\\') version.push_back('\\');
+      if (ch != '\n') version.push_back(ch);
+    }
+    out += fmt::format("exproto_codec_sessions{{codec=\"{}\",version=\"{}\"}} {}\n", key.first, version, n);
+  }
+  return out;
 }
 
 // Keys were validated with the config; a key that does not parse here cannot happen.
@@ -110,6 +133,8 @@ struct App::Parts {
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::unique_ptr<TlsFileMonitor> tls_monitor;  // only with handler.tls
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;  // only with metrics.bind
+  std::atomic<bool> stopping{false};
   std::unique_ptr<Reloader> reloader;
   std::unique_ptr<PluginWatcher> watcher;
   std::unique_ptr<AdminService> admin;
@@ -126,6 +151,7 @@ struct App::Parts {
     if (stopped) return stopped_cleanly;
     stopped = true;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown.grace_ms);
+    stopping = true;      // /readyz says so from here on
     tls_monitor.reset();  // first: its thread writes into metrics
     if (admin_server) admin_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     admin_server.reset();
@@ -169,6 +195,7 @@ struct App::Parts {
 
   ~Parts() {
     stop();
+    metrics_endpoint.reset();  // first: a scrape reads the sessions and codecs released below
     if (!stopped_cleanly) {
       // A thread is still inside a codec: the codec, its sessions and what they call must stay
       // mapped and alive until the process exits.
@@ -333,6 +360,21 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
       spdlog::info("admin endpoint on {} (port {})", config.admin.bind, p->admin_port);
     }
   }
+  if (!config.metrics.bind.empty()) {
+    MetricsEndpoint::Handlers handlers;
+    Parts* parts = p.get();
+    handlers.metrics = [parts] { return parts->metrics.render_prometheus() + sessions_by_codec(*parts->dispatcher); };
+    handlers.not_ready = [parts]() -> std::string {
+      if (parts->stopping) return "shutting down";
+      if (parts->metrics.adapter_ready.get() == 0) return "EMQX unreachable: no ConnectionAdapter address answers";
+      return "";
+    };
+    auto endpoint = MetricsEndpoint::start(config.metrics.bind, std::move(handlers));
+    if (!endpoint) return std::unexpected(endpoint.error());
+    p->metrics_endpoint = std::move(*endpoint);
+    spdlog::info("metrics endpoint on http://{} (port {}): /metrics /healthz /readyz", config.metrics.bind,
+                 p->metrics_endpoint->port());
+  }
   // Health follows EMQX's reachability: NOT_SERVING while no ConnectionAdapter address answers, so
   // an orchestrator sees a host that cannot serve devices. A recovery sweeps the sessions EMQX may
   // have forgotten meanwhile.
@@ -367,6 +409,7 @@ bool App::responsive(std::chrono::milliseconds within) {
   return done.wait_for(within) == std::future_status::ready;
 }
 int App::admin_port() const { return parts_->admin_port; }
+int App::metrics_port() const { return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0; }
 std::vector<std::pair<std::string, std::string>> App::adapter_status() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& a : parts_->adapter->status()) out.emplace_back(a.address, a.state);

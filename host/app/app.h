@@ -35,6 +35,7 @@ class App {
   const Dispatcher& dispatcher() const;
   Reloader& reloader();  // hot reload: reload, rollback, status
   int admin_port() const;  // 0 when admin.bind is not set
+  int metrics_port() const;  // 0 when metrics.bind is not set
   // Each ConnectionAdapter address as the host sees it: "reachable" | "unreachable" | "unknown".
   std::vector<std::pair<std::string, std::string>> adapter_status() const;
   // For the systemd watchdog: whether a task posted to the worker pool ran within `within`.

@@ -350,6 +350,15 @@ std::expected<Config, std::string> parse_config(std::string_view json_text) {
   root.object("sessions", [&](Fields& f) { read_sessions(f, config.sessions); });
   root.object("log", [&](Fields& f) { read_log(f, config.log); });
   root.object("admin", [&](Fields& f) { read_admin(f, config.admin); });
+  root.object("metrics", [&](Fields& f) {
+    f.text("bind", config.metrics.bind, [](std::string_view s) -> std::string {
+      const auto colon = s.rfind(':');
+      std::string_view host = colon == std::string_view::npos ? s : s.substr(0, colon);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      if (!is_host_port(s, 0) || !parse_ip(host)) return "expected a numeric \"ip:port\" (no host names)";
+      return "";
+    });
+  });
   root.object("shutdown", [&](Fields& f) { read_shutdown(f, config.shutdown); });
   root.object("isolation", [&](Fields& f) { read_isolation(f, config.isolation); });
   root.finish();

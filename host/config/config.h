@@ -139,6 +139,12 @@ struct AdminConfig {
   std::string bind;              // numeric loopback host:port (127.0.0.0/8 or [::1]); no names
 };
 
+// Prometheus scraping and orchestrator probes over plain HTTP: /metrics, /healthz, /readyz. Read
+// only, but it tells who is connected how much: bind it where only the monitoring can reach it.
+struct MetricsConfig {
+  std::string bind;  // numeric "ip:port"; empty = off
+};
+
 struct SessionsConfig {
   uint32_t workers = 0;                    // 0 = number of CPU cores
   std::size_t max_queued_events = 1024;    // per session; past it the host delays its answers
@@ -196,6 +202,7 @@ struct Config {
   SessionsConfig sessions;
   LogConfig log;
   AdminConfig admin;
+  MetricsConfig metrics;
   ShutdownConfig shutdown;
   IsolationConfig isolation;
 };

@@ -1,6 +1,9 @@
 #include "host/metrics/metrics.h"
 
+#include <exproto/codec_abi.h>
 #include <fmt/format.h>
+
+#include "host/upstream/upstream.h"
 
 namespace exproto::host {
 
@@ -11,6 +14,52 @@ void counter(std::string& out, const char* name, const char* help, uint64_t v) {
 void gauge(std::string& out, const char* name, const char* help, int64_t v) {
   out += fmt::format("# HELP exproto_{0} {1}\n# TYPE exproto_{0} gauge\nexproto_{0} {2}\n", name, help, v);
 }
+const char* result_name(std::size_t i) {
+  static constexpr const char* kNames[] = {"success",         "unknown",          "conn_process_not_alive",
+                                           "required_params_missed", "params_type_error", "permission_deny",
+                                           "host_unavailable", "host_deadline"};
+  return kNames[i];
+}
+
+std::size_t result_index(int32_t code) {
+  if (code >= EXPROTO_RESULT_SUCCESS && code <= EXPROTO_RESULT_PERMISSION_DENY) return static_cast<std::size_t>(code);
+  return code == EXPROTO_RESULT_HOST_DEADLINE ? 7 : 6;
+}
+
+}  // namespace
+
+void Metrics::count_adapter_call(int32_t kind, int32_t code) {
+  if (kind < 0 || static_cast<std::size_t>(kind) >= kCallKinds) return;
+  adapter_calls_by[static_cast<std::size_t>(kind)][result_index(code)].inc();
+}
+
+namespace {
+
+void render_labeled(std::string& out, const Metrics& m) {
+  static constexpr const char* kEvents[] = {"OnSocketCreated", "OnReceivedBytes", "OnReceivedMessages",
+                                            "OnTimerTimeout", "OnSocketClosed", "other"};
+  out += "# HELP exproto_events_total Events received from EMQX, by kind\n# TYPE exproto_events_total counter\n";
+  for (std::size_t i = 0; i < Metrics::kEventKinds; ++i) {
+    out += fmt::format("exproto_events_total{{kind=\"{}\"}} {}\n", kEvents[i], m.events_by_kind[i].get());
+  }
+  out += "# HELP exproto_adapter_calls_by_result_total ConnectionAdapter calls by kind and result\n"
+         "# TYPE exproto_adapter_calls_by_result_total counter\n";
+  for (std::size_t k = 0; k < Metrics::kCallKinds; ++k) {
+    for (std::size_t r = 0; r < Metrics::kCallResults; ++r) {
+      const uint64_t v = m.adapter_calls_by[k][r].get();
+      if (v == 0) continue;  // 64 series, most of them always 0
+      out += fmt::format("exproto_adapter_calls_by_result_total{{kind=\"{}\",result=\"{}\"}} {}\n",
+                         call_kind_name(static_cast<int32_t>(k)), result_name(r), v);
+    }
+  }
+  out += "# HELP exproto_hook_duration_seconds Codec hook run time (isolated codecs: the exchange with the child)\n"
+         "# TYPE exproto_hook_duration_seconds histogram\n";
+  m.hook_seconds.render(out, "exproto_hook_duration_seconds");
+  out += "# HELP exproto_adapter_call_duration_seconds ConnectionAdapter call time, from the host's call to the answer\n"
+         "# TYPE exproto_adapter_call_duration_seconds histogram\n";
+  m.adapter_call_seconds.render(out, "exproto_adapter_call_duration_seconds");
+}
+
 }  // namespace
 
 std::string Metrics::render_prometheus() const {
@@ -95,6 +144,7 @@ std::string Metrics::render_prometheus() const {
                        "# TYPE exproto_tls_cert_expiry_seconds gauge\nexproto_tls_cert_expiry_seconds {}\n",
                        tls_cert_expiry_seconds.get());
   }
+  render_labeled(out, *this);
   return out;
 }
 

@@ -2,9 +2,12 @@
 // Prometheus text format by render_prometheus().
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "host/metrics/histogram.h"
 
 namespace exproto::host {
 
@@ -76,6 +79,16 @@ struct Metrics {
   // Set once handler.tls is monitored: without it the expiry gauge is left out rather than read as
   // "expires now" by an alert.
   std::atomic<bool> tls_cert_expiry_known{false};
+
+  // With labels (bounded: fixed kinds and results, never a conn or clientid).
+  static constexpr std::size_t kEventKinds = 6;  // OnSocketCreated, bytes, messages, timer, closed, other
+  std::array<Counter, kEventKinds> events_by_kind;  // index: event::Event's index (0 = OnSocketCreated)
+  static constexpr std::size_t kCallKinds = 8;      // exproto_type_call_kind
+  static constexpr std::size_t kCallResults = 8;    // SUCCESS..PERMISSION_DENY, HOST_UNAVAILABLE, HOST_DEADLINE
+  std::array<std::array<Counter, kCallResults>, kCallKinds> adapter_calls_by;
+  void count_adapter_call(int32_t kind, int32_t code);
+  Histogram hook_seconds;          // every codec hook, in process
+  Histogram adapter_call_seconds;  // every ConnectionAdapter call, from the host's call to its answer
 
   std::string render_prometheus() const;
 };

@@ -107,6 +107,7 @@ void Dispatcher::release_acks() {
 
 void Dispatcher::created(Origin /*origin*/, std::string conn, ConnMeta meta, Ack ack) {
   env_.metrics.events_received.inc();
+  env_.metrics.events_by_kind[0].inc();
   if (draining_) {
     log_limited(*env_.log_limits, spdlog::level::info, "conn refused: shutting down",
                 "OnSocketCreated for conn {} refused: exproto-host is shutting down", conn);
@@ -165,6 +166,7 @@ void Dispatcher::created(Origin /*origin*/, std::string conn, ConnMeta meta, Ack
 
 void Dispatcher::event(Origin origin, std::string conn, Event ev, Ack ack) {
   env_.metrics.events_received.inc();
+  env_.metrics.events_by_kind[std::min(ev.index(), Metrics::kEventKinds - 1)].inc();
   if (auto s = find(conn)) {
     s->push(std::move(ev), std::move(ack), Session::Dispatch::inline_if_idle);
     return;

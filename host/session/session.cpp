@@ -210,12 +210,13 @@ namespace {
 // the pool's watchdog; notes in `overran` whether the watchdog saw the hook past its limit.
 class HookScope {
  public:
-  HookScope(std::atomic<std::thread::id>& slot, bool& overran, WorkerPool& pool, const std::string& codec,
-            const std::string& conn)
-      : slot_(slot), overran_(overran), timer_(pool, codec, conn) {
+  HookScope(std::atomic<std::thread::id>& slot, bool& overran, WorkerPool& pool, Histogram& durations,
+            const std::string& codec, const std::string& conn)
+      : slot_(slot), overran_(overran), durations_(durations), timer_(pool, codec, conn) {
     slot_.store(std::this_thread::get_id());
   }
   ~HookScope() {
+    durations_.observe(std::chrono::steady_clock::now() - started_);
     if (timer_.overran()) overran_ = true;
     slot_.store(std::thread::id{});
   }
@@ -225,6 +226,8 @@ class HookScope {
  private:
   std::atomic<std::thread::id>& slot_;
   bool& overran_;
+  Histogram& durations_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   WorkerPool::HookTimer timer_;
 };
 }  // namespace
@@ -264,7 +267,7 @@ void Session::process(Event& ev) {
     return;
   }
   const auto& hooks = codec_->hooks();
-  HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+  HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
   std::visit(
       [&](auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -326,7 +329,7 @@ void Session::process_queued(std::vector<Event>& events) {
   std::vector<exproto_type_status> statuses(events.size(), kHookNotRun);
   env_.metrics.isolated_queued_hooks.inc(events.size() - 1);
   {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     codec_->runner()->run_hooks(state_, hooks, statuses);
   }
   // What each event does around its hook, in order, as process() would have done one by one.
@@ -387,7 +390,7 @@ void Session::on_opened(event::Opened& e) {
   exproto_type_session_codec_ptr state = nullptr;
   exproto_type_status st;
   {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     st = codec_->hooks().on_session_open(codec_->handle(), this, view(conn_), &info, &state);
   }
   if (st != EXPROTO_STATUS_OK || state == nullptr) {
@@ -416,7 +419,7 @@ bool Session::check_status(exproto_type_status st, const char* hook) {
 void Session::close_from_host(const std::string& why) {
   cancel_all_timers();
   if (state_ != nullptr) {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     codec_->hooks().on_session_close(state_, view("host:" + why));
     state_ = nullptr;
   }
@@ -436,7 +439,7 @@ void Session::close_from_host(const std::string& why) {
 void Session::on_closed(const std::string& reason) {
   cancel_all_timers();
   if (state_ != nullptr) {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     codec_->hooks().on_session_close(state_, view(reason));
     state_ = nullptr;
   }
@@ -484,7 +487,7 @@ void Session::on_call_done(event::CallDone& e) {
   if (phase_ == Phase::open) {
     const exproto_type_call_result r{sizeof(exproto_type_call_result), e.request_id, e.kind, e.code,
                                      view(e.message)};
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     if (!check_status(codec_->hooks().on_session_result(state_, &r), "on_session_result")) return;
   }
   after_result(e);
@@ -527,7 +530,7 @@ std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<Codec
   const exproto_type_state_writer writer{sizeof(exproto_type_state_writer), &sink, &StateSink::write};
   exproto_type_status st;
   {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     st = from.on_session_export(state_, &writer);
   }
   if (st != EXPROTO_STATUS_OK) return std::unexpected(fmt::format("on_session_export status {}", st));
@@ -535,14 +538,14 @@ std::expected<void, std::string> Session::migrate_to(const std::shared_ptr<Codec
   const exproto_type_bytes bytes{reinterpret_cast<const uint8_t*>(sink.bytes.data()), sink.bytes.size()};
   exproto_type_session_codec_ptr imported = nullptr;
   {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     st = to.on_session_import(target->handle(), this, view(conn_), &info, bytes, &imported);
   }
   if (st != EXPROTO_STATUS_OK || imported == nullptr) {
     return std::unexpected(fmt::format("on_session_import status {}", st));
   }
   {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, codec_->library().name(), conn_);
+    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
     from.on_session_close(state_, view(std::string("host:migrated")));
   }
   state_ = imported;
