@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "host/isolation/unique_fd.h"
+#include "host/os/unique_fd.h"
 
 namespace exproto::host {
 namespace {
