@@ -123,6 +123,9 @@ FleetResult run_asio_fleet(const FleetOptions& o, const std::function<void()>& m
   FleetResult r;
   r.pings_answered = 0;
   AsioLoop loop(o, r);
+  // Pings start with the first connection: on a loaded machine the connect phase can outlast
+  // 1.5 x keepalive, and the broker would drop the early clients.
+  loop.ping_every(std::chrono::milliseconds(o.keepalive_s * 500));
   const auto connect_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (r.connected + r.failed < o.clients && std::chrono::steady_clock::now() < connect_deadline) {
     while (loop.started() < o.clients && loop.started() - r.connected - r.failed < o.max_connecting) {
@@ -130,7 +133,6 @@ FleetResult run_asio_fleet(const FleetOptions& o, const std::function<void()>& m
     }
     loop.io().run_one_for(std::chrono::milliseconds(100));
   }
-  loop.ping_every(std::chrono::milliseconds(o.keepalive_s * 500));
   loop.io().restart();  // run_one_for may have found no work once and stopped the context
   loop.io().run_for(std::chrono::seconds(o.hold_s));
   measure();
