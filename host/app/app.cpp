@@ -15,6 +15,7 @@
 #include "host/adapter/channel_credentials.h"
 #include "host/admin/admin_service.h"
 #include "host/admin/admin_socket.h"
+#include "host/app/mode_gate.h"
 #include "host/app/private_dir.h"
 #include "host/config/ip_address.h"
 #include "host/handler/handler_guard.h"
@@ -228,6 +229,7 @@ struct App::Parts {
 };
 
 std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config) {
+  if (std::string why = unserved_mode(config); !why.empty()) return std::unexpected(why);
   auto p = std::make_unique<Parts>();
   p->config = config;
   const exproto_host_api* api = host_api_table();

@@ -264,6 +264,47 @@ void read_isolation(Fields& f, IsolationConfig& out) {
   f.number("rollback_window_ms", out.rollback_window_ms, 1, 86'400'000);
 }
 
+// The clientid goes into every CONNECT in front of the device's own: keep it short and printable
+// so the broker's clientid rules (length, characters) are met by the device's part alone.
+std::string clientid_prefix_check(std::string_view s) {
+  if (s.size() > 64) return "expected at most 64 characters";
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7F) {
+      return "expected printable ASCII without spaces";
+    }
+  }
+  return "";
+}
+
+void read_mqtt(Fields& f, MqttConfig& out) {
+  f.text("server", out.server, host_port_check(1));
+  f.choice("protocol_version", out.protocol_version, {{"5", MqttVersion::v5}, {"3.1.1", MqttVersion::v3_1_1}});
+  f.number("keepalive_s", out.keepalive_s, 0, 65535);  // a two-byte field in CONNECT
+  f.text("clientid_prefix", out.clientid_prefix, clientid_prefix_check);
+  f.number("connect_timeout_ms", out.connect_timeout_ms, 100, 600'000);
+  f.number("reconnect_min_ms", out.reconnect_min_ms, 10, 600'000);
+  f.number("reconnect_max_ms", out.reconnect_max_ms, 10, 600'000);
+  if (f.ok() && out.reconnect_max_ms < out.reconnect_min_ms) {
+    f.fail("reconnect_max_ms", "must be at least reconnect_min_ms (" + std::to_string(out.reconnect_min_ms) + ")");
+  }
+  f.object("tls", [&](Fields& t) { read_adapter_tls(t, out.tls.emplace()); });
+}
+
+// A key that belongs to the other mode is an error that says which mode it belongs to, so a
+// config half-converted from exproto to native mode fails loudly instead of being half ignored.
+void refuse_other_mode_keys(Fields& root, Mode mode) {
+  if (mode == Mode::native) {
+    for (const char* key : {"handler", "adapter"}) {
+      if (root.get(key) != nullptr) {
+        return root.fail(key, "only in exproto mode; in native mode the host accepts devices itself and talks MQTT "
+                              "(configure mqtt, routes[].listener.bind)");
+      }
+    }
+  } else if (root.get("mqtt") != nullptr) {
+    root.fail("mqtt", "only in native mode (\"mode\": \"native\"); exproto mode reaches EMQX through adapter");
+  }
+}
+
 void read_shutdown(Fields& f, ShutdownConfig& out) { f.number("grace_ms", out.grace_ms, 0, 3'600'000); }
 
 void read_log(Fields& f, LogConfig& out) {
@@ -276,15 +317,38 @@ void read_log(Fields& f, LogConfig& out) {
   f.choice("format", out.format, {{"text", std::string("text")}, {"json", std::string("json")}});
 }
 
-void read_route(Fields& f, Route& out) {
+// Exproto mode: EMQX reports the listener's port; the host never binds it.
+void read_exproto_listener(Fields& l, Route& out) {
+  if (l.get("bind") != nullptr) {
+    return l.fail("bind", "only in native mode (\"mode\": \"native\"); in exproto mode EMQX owns the socket and a "
+                          "route names the listener's port");
+  }
+  if (l.get("tls") != nullptr) return l.fail("tls", "only in native mode; in exproto mode EMQX terminates TLS");
+  l.number("port", out.listener.port, 1, 65535, true);
+  l.choice("socktype", out.listener.socktype,
+           {{"tcp", SockType::tcp}, {"ssl", SockType::ssl}, {"udp", SockType::udp}, {"dtls", SockType::dtls}}, true);
+}
+
+// Native mode: the host binds the socket itself, so the route names the address.
+void read_native_listener(Fields& l, Route& out) {
+  if (l.get("port") != nullptr) {
+    return l.fail("port", "is the exproto-mode key; native mode names the socket with bind (\"host:port\")");
+  }
+  l.text("bind", out.listener_bind, true, host_port_check(1));
+  // DTLS needs a cookie exchange and a demultiplexer of its own: not offered yet (docs/native-mode.md).
+  l.choice("socktype", out.listener.socktype, {{"tcp", SockType::tcp}, {"ssl", SockType::ssl}, {"udp", SockType::udp}},
+           true);
+  if (!l.ok()) return;
+  out.listener.port = static_cast<uint32_t>(std::stoul(out.listener_bind.substr(out.listener_bind.rfind(':') + 1)));
+  const bool ssl = out.listener.socktype == SockType::ssl;
+  l.object("tls", [&](Fields& t) { read_handler_tls(t, out.listener_tls.emplace()); }, ssl);
+  if (l.ok() && !ssl && out.listener_tls) l.fail("tls", "only for socktype ssl");
+}
+
+void read_route(Fields& f, Route& out, Mode mode) {
   f.object(
       "listener",
-      [&](Fields& l) {
-        l.number("port", out.listener.port, 1, 65535, true);
-        l.choice("socktype", out.listener.socktype,
-                 {{"tcp", SockType::tcp}, {"ssl", SockType::ssl}, {"udp", SockType::udp}, {"dtls", SockType::dtls}},
-                 true);
-      },
+      [&](Fields& l) { mode == Mode::native ? read_native_listener(l, out) : read_exproto_listener(l, out); },
       true);
   f.text("codec", out.codec, true, codec_name_check);
   f.choice("reload", out.reload,
@@ -299,7 +363,7 @@ void read_route(Fields& f, Route& out) {
   }
 }
 
-void read_routes(Fields& root, std::vector<Route>& out) {
+void read_routes(Fields& root, std::vector<Route>& out, Mode mode) {
   const json* routes = root.require("routes");
   if (routes == nullptr) return;
   if (!routes->is_array() || routes->empty()) {
@@ -309,17 +373,20 @@ void read_routes(Fields& root, std::vector<Route>& out) {
     Route route;
     Fields f((*routes)[i], "routes[" + std::to_string(i) + "]", root.errors());
     if (!f.ok()) return;
-    read_route(f, route);
+    read_route(f, route, mode);
     f.finish();
     out.push_back(std::move(route));
   }
   // EMQX reports each conn's listener; two codecs for one listener would make the choice arbitrary.
+  // Native mode routes by the same key, so two binds of one port and socktype are refused too.
   std::set<std::pair<uint32_t, int>> seen;
   for (const Route& r : out) {
     if (!root.ok()) return;
     if (!seen.emplace(r.listener.port, static_cast<int>(r.listener.socktype)).second) {
       root.fail("routes", "two routes for listener " + std::string(to_string(r.listener.socktype)) + ":" +
-                              std::to_string(r.listener.port));
+                              std::to_string(r.listener.port) +
+                              (mode == Mode::native ? " (native mode routes by socktype and port, whatever the bind address)"
+                                                    : ""));
     }
   }
 }
@@ -336,6 +403,8 @@ std::string_view to_string(SockType t) {
   return "unknown";
 }
 
+std::string_view to_string(Mode m) { return m == Mode::native ? "native" : "exproto"; }
+
 std::expected<Config, std::string> parse_config(std::string_view json_text) {
   auto doc = parse_strict_json(json_text);
   if (!doc) return std::unexpected(doc.error());
@@ -343,10 +412,17 @@ std::expected<Config, std::string> parse_config(std::string_view json_text) {
   Config config;
   FirstError errors;
   Fields root(*doc, "", errors);
-  root.object("handler", [&](Fields& f) { read_handler(f, config.handler); });
-  root.object("adapter", [&](Fields& f) { read_adapter(f, config.adapter); });
+  // First: every other key's meaning depends on it.
+  root.choice("mode", config.mode, {{"exproto", Mode::exproto}, {"native", Mode::native}});
+  refuse_other_mode_keys(root, config.mode);
+  if (config.mode == Mode::exproto) {
+    root.object("handler", [&](Fields& f) { read_handler(f, config.handler); });
+    root.object("adapter", [&](Fields& f) { read_adapter(f, config.adapter); });
+  } else {
+    root.object("mqtt", [&](Fields& f) { read_mqtt(f, config.mqtt); });
+  }
   root.object("plugins", [&](Fields& f) { read_plugins(f, config.plugins); });
-  read_routes(root, config.routes);
+  read_routes(root, config.routes, config.mode);
   root.object("sessions", [&](Fields& f) { read_sessions(f, config.sessions); });
   root.object("log", [&](Fields& f) { read_log(f, config.log); });
   root.object("admin", [&](Fields& f) { read_admin(f, config.admin); });

@@ -23,6 +23,15 @@ struct ListenerKey {
   bool operator==(const ListenerKey&) const = default;
 };
 
+// TLS on the handler port, for EMQX's `handler.ssl_options.enable = true`. The files are checked
+// (readable, PEM, key matches certificate) when the config is read, then watched by gRPC.
+struct HandlerTls {
+  std::filesystem::path cert_file;       // server certificate chain, PEM
+  std::filesystem::path key_file;        // its private key, PEM, unencrypted
+  std::filesystem::path client_ca_file;  // set: EMQX must present a client certificate signed by it
+  uint32_t refresh_s = 60;               // how often the files are re-read, so rotation needs no restart
+};
+
 // What a hot reload of the route's codec does to the route's live sessions.
 enum class ReloadPolicy {
   automatic,  // migrate when both generations support it, else drain
@@ -38,7 +47,11 @@ enum class Isolation {
 };
 
 struct Route {
+  // Exproto mode: the listener EMQX reports. Native mode: port and socktype of `listener_bind`, so
+  // that routing by ListenerKey works unchanged in both modes.
   ListenerKey listener;
+  std::string listener_bind;           // native mode: "host:port" the host listens on itself
+  std::optional<HandlerTls> listener_tls;  // native mode, socktype ssl: the device-facing certificate
   ReloadPolicy reload = ReloadPolicy::automatic;
   uint32_t drain_deadline_ms = 600000;  // drain: how long old sessions may stay on an old generation
   std::string codec;        // codec name as its descriptor declares it
@@ -51,15 +64,6 @@ enum class UnknownConnPolicy {
   close,   // log, count, and ask EMQX to Close the conn so the device reconnects cleanly
   ignore,  // log, count, answer OK
   reject,  // log, count, answer the RPC with an error (EMQX then closes the conn itself)
-};
-
-// TLS on the handler port, for EMQX's `handler.ssl_options.enable = true`. The files are checked
-// (readable, PEM, key matches certificate) when the config is read, then watched by gRPC.
-struct HandlerTls {
-  std::filesystem::path cert_file;       // server certificate chain, PEM
-  std::filesystem::path key_file;        // its private key, PEM, unencrypted
-  std::filesystem::path client_ca_file;  // set: EMQX must present a client certificate signed by it
-  uint32_t refresh_s = 60;               // how often the files are re-read, so rotation needs no restart
 };
 
 struct HandlerConfig {
@@ -189,14 +193,40 @@ struct IsolationConfig {
   uint32_t rollback_window_ms = 30000;     // ... counted from the reload for this long
 };
 
+// Which backend serves the sessions.
+enum class Mode {
+  exproto,  // EMQX's ExProto gateway owns the device sockets; the host is its gRPC handler
+  native,   // the host owns the device sockets and is an MQTT client of a broker per device
+};
+
+enum class MqttVersion { v5, v3_1_1 };
+
+using MqttTls = AdapterTls;  // the same client-side files: CA, optional client identity, server name
+
+// Native mode's broker connection settings; every device gets its own MQTT connection with them.
+struct MqttConfig {
+  std::string server = "127.0.0.1:1883";
+  MqttVersion protocol_version = MqttVersion::v5;
+  uint32_t keepalive_s = 60;        // of the host's MQTT connections; 0 = none (MQTT allows it)
+  std::string clientid_prefix;      // put before each device's clientid, keeping devices apart from other clients
+  uint32_t connect_timeout_ms = 5000;  // authenticate waits this long for CONNACK, then HOST_UNAVAILABLE
+  // After a failed connect, new CONNECTs towards the broker are paced with this backoff so a
+  // broker restart is not met by every device in the same instant.
+  uint32_t reconnect_min_ms = 100;
+  uint32_t reconnect_max_ms = 5000;
+  std::optional<MqttTls> tls;       // absent: plaintext
+};
+
 struct LogConfig {
   std::string level = "info";  // trace|debug|info|warn|error
   std::string format = "text";  // text|json (one JSON object per line: time, level, codec, conn, event, msg)
 };
 
 struct Config {
-  HandlerConfig handler;
-  AdapterConfig adapter;
+  Mode mode = Mode::exproto;
+  HandlerConfig handler;  // exproto mode only
+  AdapterConfig adapter;  // exproto mode only
+  MqttConfig mqtt;        // native mode only
   PluginsConfig plugins;
   std::vector<Route> routes;
   SessionsConfig sessions;
@@ -215,5 +245,6 @@ std::expected<Config, std::string> parse_config(std::string_view json_text);
 std::expected<Config, std::string> load_config(const std::filesystem::path& file);
 
 std::string_view to_string(SockType t);
+std::string_view to_string(Mode m);
 
 }  // namespace exproto::host

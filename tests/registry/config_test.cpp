@@ -323,3 +323,110 @@ TEST_CASE("config: plugins trust keys — strict by default, keys parsed, a requ
   CHECK(error_of(doc(route, R"("plugins":{"trusted_keys":{}})")) ==
         "plugins.trusted_keys: expected an array of at most 64 {\"name\", \"public_key\"} objects, got {}");
 }
+
+// Native mode (docs/native-mode.md): the host owns the sockets, routes bind them, mqtt replaces
+// handler/adapter; a key of the other mode is an error that names the mode it belongs to.
+namespace {
+std::string native_doc(const std::string& routes, const std::string& extra = "") {
+  return doc(routes, R"("mode":"native")" + (extra.empty() ? "" : "," + extra));
+}
+const std::string kNativeRoute = R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp"},"codec":"jt808"}])";
+}  // namespace
+
+TEST_CASE("config: mode defaults to exproto; native mode reads mqtt and listener binds") {
+  const auto e = parse_config(doc());
+  REQUIRE(e.has_value());
+  CHECK(e->mode == Mode::exproto);
+  CHECK(e->routes[0].listener_bind.empty());
+
+  const auto n = parse_config(native_doc(
+      R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp"},"codec":"jt808","config":{"a":1}},
+          {"listener":{"bind":"[::1]:7994","socktype":"udp"},"codec":"line"}])",
+      R"("mqtt":{"server":"broker.example:8883","protocol_version":"3.1.1","keepalive_s":30,
+                 "clientid_prefix":"jt808-","connect_timeout_ms":2000,"reconnect_min_ms":50,"reconnect_max_ms":900})"));
+  REQUIRE_MESSAGE(n.has_value(), (n ? "" : n.error()));
+  CHECK(n->mode == Mode::native);
+  CHECK(to_string(n->mode) == "native");
+  CHECK(n->mqtt.server == "broker.example:8883");
+  CHECK(n->mqtt.protocol_version == MqttVersion::v3_1_1);
+  CHECK(n->mqtt.keepalive_s == 30);
+  CHECK(n->mqtt.clientid_prefix == "jt808-");
+  CHECK(n->mqtt.connect_timeout_ms == 2000);
+  CHECK(n->mqtt.reconnect_min_ms == 50);
+  CHECK(n->mqtt.reconnect_max_ms == 900);
+  CHECK_FALSE(n->mqtt.tls.has_value());
+  REQUIRE(n->routes.size() == 2);
+  CHECK(n->routes[0].listener_bind == "0.0.0.0:7993");
+  CHECK(n->routes[0].listener.port == 7993);  // routing keeps its (port, socktype) key
+  CHECK(n->routes[0].listener.socktype == SockType::tcp);
+  CHECK(n->routes[0].config_json == R"({"a":1})");
+  CHECK(n->routes[1].listener_bind == "[::1]:7994");
+  CHECK(n->routes[1].listener.socktype == SockType::udp);
+
+  const auto d = parse_config(native_doc(kNativeRoute));
+  REQUIRE(d.has_value());
+  CHECK(d->mqtt.server == "127.0.0.1:1883");
+  CHECK(d->mqtt.protocol_version == MqttVersion::v5);
+  CHECK(d->mqtt.keepalive_s == 60);
+}
+
+TEST_CASE("config: a key of the other mode is an error that says which mode it belongs to") {
+  CHECK(error_of(native_doc(R"([{"listener":{"port":7993,"socktype":"tcp"},"codec":"jt808"}])")) ==
+        "routes[0].listener.port: is the exproto-mode key; native mode names the socket with bind (\"host:port\")");
+  CHECK(error_of(doc(R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp"},"codec":"jt808"}])")) ==
+        "routes[0].listener.bind: only in native mode (\"mode\": \"native\"); in exproto mode EMQX owns the socket "
+        "and a route names the listener's port");
+  CHECK(error_of(doc(R"([{"listener":{"port":7993,"socktype":"tcp"},"codec":"jt808"}])",
+                     R"("mqtt":{"server":"127.0.0.1:1883"})")) ==
+        "mqtt: only in native mode (\"mode\": \"native\"); exproto mode reaches EMQX through adapter");
+  CHECK(error_of(native_doc(kNativeRoute, R"("handler":{"bind":"127.0.0.1:9001"})")) ==
+        "handler: only in exproto mode; in native mode the host accepts devices itself and talks MQTT (configure "
+        "mqtt, routes[].listener.bind)");
+  CHECK(error_of(native_doc(kNativeRoute, R"("adapter":{"address":"127.0.0.1:9100"})")).starts_with(
+      "adapter: only in exproto mode;"));
+  CHECK(error_of(doc(R"([{"listener":{"port":7993,"socktype":"ssl","tls":{}},"codec":"jt808"}])")) ==
+        "routes[0].listener.tls: only in native mode; in exproto mode EMQX terminates TLS");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("mode":"mqtt")")) ==
+        "mode: expected one of exproto|native, got \"mqtt\"");
+}
+
+TEST_CASE("config: native listeners and mqtt are validated with key paths") {
+  CHECK(error_of(native_doc(R"([{"listener":{"socktype":"tcp"},"codec":"jt808"}])")) ==
+        "routes[0].listener.bind: required");
+  CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0","socktype":"tcp"},"codec":"jt808"}])")) ==
+        "routes[0].listener.bind: expected \"host:port\", got \"0.0.0.0\"");
+  CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:0","socktype":"tcp"},"codec":"jt808"}])")) ==
+        "routes[0].listener.bind: expected \"host:port\", got \"0.0.0.0:0\"");
+  CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:5684","socktype":"dtls"},"codec":"jt808"}])")) ==
+        "routes[0].listener.socktype: expected one of tcp|ssl|udp, got \"dtls\"");
+  CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:8883","socktype":"ssl"},"codec":"jt808"}])")) ==
+        "routes[0].listener.tls: required");
+  CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:1","socktype":"tcp","tls":{}},"codec":"jt808"}])"))
+            .starts_with("routes[0].listener.tls."));
+  CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp"},"codec":"a"},
+                                {"listener":{"bind":"127.0.0.1:7993","socktype":"tcp"},"codec":"b"}])")) ==
+        "routes: two routes for listener tcp:7993 (native mode routes by socktype and port, whatever the bind address)");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"server":"broker"})")) ==
+        "mqtt.server: expected \"host:port\", got \"broker\"");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"protocol_version":"4"})")) ==
+        "mqtt.protocol_version: expected one of 5|3.1.1, got \"4\"");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"keepalive_s":65536})")) ==
+        "mqtt.keepalive_s: expected an integer in 0..65535, got 65536");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"clientid_prefix":"a b"})")) ==
+        "mqtt.clientid_prefix: expected printable ASCII without spaces, got \"a b\"");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"reconnect_min_ms":500,"reconnect_max_ms":100})")) ==
+        "mqtt.reconnect_max_ms: must be at least reconnect_min_ms (500)");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"tls":{}})")) == "mqtt.tls.ca_file: required");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"sever":"x:1"})")) == "mqtt.sever: unknown key");
+}
+
+#include "host/app/mode_gate.h"
+
+TEST_CASE("config: native mode parses but the host refuses to start it until the backend exists") {
+  const auto e = parse_config(doc());
+  REQUIRE(e.has_value());
+  CHECK(unserved_mode(*e).empty());
+  const auto n = parse_config(native_doc(kNativeRoute));
+  REQUIRE(n.has_value());
+  CHECK(unserved_mode(*n).starts_with("native mode is not implemented yet: "));
+}
