@@ -71,6 +71,36 @@ if(TARGET jt808)
   _exproto_package_docs(codec-jt808 exproto-codec-jt808)
 endif()
 
+# ---- signed codecs ----
+# With EXPROTO_CODEC_SIGNING_KEY in cpack's environment (a private key made by
+# `exproto-codec-sign keygen`), every codec in a package is signed in the staging folder, so the
+# .deb ships <codec>.so.sig beside it (docs/codec-signing.md). Signed bytes must be the shipped
+# bytes: the codec is stripped first (strip --strip-all, which CPackDeb then leaves alone) and its
+# debug info kept as <package folder>/codec-debug/<codec>.so.debug instead of a -dbgsym package.
+if(TARGET exproto-codec-sign)
+  file(GENERATE OUTPUT "${_debian}/sign_codecs.cmake" CONTENT "
+if(\"\$ENV{EXPROTO_CODEC_SIGNING_KEY}\" STREQUAL \"\")
+  return()
+endif()
+if(\"\${CPACK_TEMPORARY_DIRECTORY}\" STREQUAL \"\")
+  message(FATAL_ERROR \"sign_codecs: no CPACK_TEMPORARY_DIRECTORY (staging folder) given\")
+endif()
+file(GLOB_RECURSE _codecs \"\${CPACK_TEMPORARY_DIRECTORY}/*.so\")
+list(FILTER _codecs INCLUDE REGEX \"/${EXPROTO_CODEC_INSTALL_DIR}/[^/]+[.]so$\")
+set(_debug_dir \"\${CPACK_PACKAGE_DIRECTORY}/codec-debug\")
+file(MAKE_DIRECTORY \"\${_debug_dir}\")
+foreach(_codec IN LISTS _codecs)
+  get_filename_component(_name \"\${_codec}\" NAME)
+  execute_process(COMMAND objcopy --only-keep-debug \"\${_codec}\" \"\${_debug_dir}/\${_name}.debug\" COMMAND_ERROR_IS_FATAL ANY)
+  execute_process(COMMAND strip --strip-all \"\${_codec}\" COMMAND_ERROR_IS_FATAL ANY)
+  execute_process(COMMAND \"$<TARGET_FILE:exproto-codec-sign>\" sign --key \"\$ENV{EXPROTO_CODEC_SIGNING_KEY}\" \"\${_codec}\"
+                  COMMAND_ERROR_IS_FATAL ANY)
+  message(STATUS \"signed \${_name}\")
+endforeach()
+")
+  set(CPACK_PRE_BUILD_SCRIPTS "${_debian}/sign_codecs.cmake")
+endif()
+
 # ---- CPack ----
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME exproto-host)
