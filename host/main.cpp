@@ -1,5 +1,6 @@
 // exproto-host: the ExProto handler EMQX calls, with protocol codecs loaded from a folder.
 //   exproto-host -c config.json [--check]         run (SIGHUP re-reads the routes, SIGINT/SIGTERM stop)
+//   exproto-host --config-schema                  the config file's JSON Schema (editors, CI checks)
 //   exproto-host ctl [--admin ADDR] [--json] <command>  talk to a running host's admin endpoint
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   bool check_only = false;
   cli.add_option("-c,--config", config_file, "JSON configuration file");
   cli.add_flag("--check", check_only, "validate the configuration and load the codecs, then exit");
+  bool print_schema = false;
+  cli.add_flag("--config-schema", print_schema, "print the JSON Schema of the configuration file and exit");
   auto* ctl = cli.add_subcommand("ctl", "control a running host through its admin endpoint (config admin.socket or admin.bind)");
   std::string admin_address = exproto::host::kDefaultAdminSocket;
   std::vector<std::string> command;
@@ -61,6 +64,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   if (runner->parsed()) return exproto::host::run_codec_runner(runner_options);
+  if (print_schema) {
+    std::printf("%s\n", exproto::host::config_schema().dump(2).c_str());
+    return 0;
+  }
   if (ctl->parsed()) return exproto::host::run_ctl(admin_address, command, json);
   if (config_file.empty()) {
     std::fprintf(stderr, "exproto-host: --config is required (or use the ctl command)\n");

@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config
       netcat-openbsd
       libssl-dev  # host/config checks TLS files when the config is read
       libsystemd-dev  # sd_notify: readiness and watchdog under systemd (Type=notify)
+      python3-jsonschema  # the config schema test validates the shipped configs
       systemd lintian file  # CI checks the service unit (systemd-analyze verify) and the packages (lintian)
       openssl  # the TLS integration tests make throwaway certificates with the CLI
       clang-14 libclang-rt-14-dev  # the jt808 fuzzers (CTest label fuzz)

@@ -92,6 +92,8 @@ void read_adapter_tls(Fields& f, AdapterTls& out) {
 }
 
 void read_allow_peers(Fields& f, std::vector<IpRange>& out) {
+  f.describe_key("allow_peers", {{"type", "array"}, {"minItems", 1}, {"maxItems", 1024},
+                             {"items", {{"type", "string"}, {"description", "numeric IP address or CIDR range"}}}});
   const json* list = f.get("allow_peers");
   if (list == nullptr) return;
   // An empty list would refuse every caller: almost certainly a mistake, so say so.
@@ -130,6 +132,13 @@ void read_handler(Fields& f, HandlerConfig& out) {
 }
 
 void read_addresses(Fields& f, std::vector<std::string>& out) {
+  if (f.describing()) {
+    f.describe_key("address", {{"type", "string"}, {"default", out.empty() ? std::string() : out.front()},
+                           {"description", "host:port of EMQX's ConnectionAdapter (or addresses)"}});
+    f.describe_key("addresses", {{"type", "array"}, {"minItems", 1}, {"maxItems", 16}, {"items", {{"type", "string"}}},
+                             {"description", "host:port of each EMQX node, first reachable wins"}});
+    return;
+  }
   const json* one = f.get("address");
   const json* many = f.get("addresses");
   if (one != nullptr && many != nullptr) return f.fail("addresses", "give either address or addresses, not both");
@@ -183,6 +192,14 @@ void read_plugins(Fields& f, PluginsConfig& out) {
   f.number("max_generations", out.max_generations, 2, 64);
   f.choice("trust", out.trust_strict, {{"strict", true}, {"off", false}});
   f.number("max_file_bytes", out.max_file_bytes, 4096, uint64_t{1} << 34);
+  f.describe_key("trusted_keys",
+             {{"type", "array"},
+              {"maxItems", 64},
+              {"items", f.schema_of("trusted_keys[]", [](Fields& kf) {
+                 std::string ignored;
+                 kf.text("name", ignored, true, non_empty);
+                 kf.text("public_key", ignored, true, {});
+               })}});
   if (const json* keys = f.get("trusted_keys"); keys != nullptr && f.ok()) {
     if (!keys->is_array() || keys->size() > 64) {
       f.fail("trusted_keys", "expected an array of at most 64 {\"name\", \"public_key\"} objects, got " + describe(*keys));
@@ -339,7 +356,9 @@ void read_native_listener(Fields& l, Route& out) {
   l.choice("socktype", out.listener.socktype, {{"tcp", SockType::tcp}, {"ssl", SockType::ssl}, {"udp", SockType::udp}},
            true);
   if (!l.ok()) return;
-  out.listener.port = static_cast<uint32_t>(std::stoul(out.listener_bind.substr(out.listener_bind.rfind(':') + 1)));
+  if (!out.listener_bind.empty()) {  // empty only when describing the schema
+    out.listener.port = static_cast<uint32_t>(std::stoul(out.listener_bind.substr(out.listener_bind.rfind(':') + 1)));
+  }
   const bool ssl = out.listener.socktype == SockType::ssl;
   l.object("tls", [&](Fields& t) { read_handler_tls(t, out.listener_tls.emplace()); }, ssl);
   if (l.ok() && !ssl && out.listener_tls) l.fail("tls", "only for socktype ssl");
@@ -356,6 +375,7 @@ void read_route(Fields& f, Route& out, Mode mode) {
   f.number("drain_deadline_ms", out.drain_deadline_ms, 0, kMaxU32);
   f.choice("isolation", out.isolation, {{"in_process", Isolation::in_process}, {"process", Isolation::process}});
   out.config_json = "{}";
+  f.describe_key("config", {{"type", "object"}, {"description", "handed to the codec as it is"}});
   if (const json* config = f.get("config")) {
     // The codec parses this itself; the host only guarantees it is an object.
     if (!config->is_object()) return f.fail("config", "expected an object, got " + describe(*config));
@@ -364,6 +384,15 @@ void read_route(Fields& f, Route& out, Mode mode) {
 }
 
 void read_routes(Fields& root, std::vector<Route>& out, Mode mode) {
+  if (root.describing()) {
+    Route defaults;
+    root.describe_key("routes",
+                  {{"type", "array"},
+                   {"minItems", 1},
+                   {"items", root.schema_of("routes[]", [&](Fields& f) { read_route(f, defaults, mode); })}},
+                  true);
+    return;
+  }
   const json* routes = root.require("routes");
   if (routes == nullptr) return;
   if (!routes->is_array() || routes->empty()) {
@@ -405,13 +434,10 @@ std::string_view to_string(SockType t) {
 
 std::string_view to_string(Mode m) { return m == Mode::native ? "native" : "exproto"; }
 
-std::expected<Config, std::string> parse_config(std::string_view json_text) {
-  auto doc = parse_strict_json(json_text);
-  if (!doc) return std::unexpected(doc.error());
+namespace {
 
-  Config config;
-  FirstError errors;
-  Fields root(*doc, "", errors);
+// The whole document, for parse_config and config_schema alike.
+void read_config(Fields& root, Config& config) {
   // First: every other key's meaning depends on it.
   root.choice("mode", config.mode, {{"exproto", Mode::exproto}, {"native", Mode::native}});
   refuse_other_mode_keys(root, config.mode);
@@ -437,9 +463,46 @@ std::expected<Config, std::string> parse_config(std::string_view json_text) {
   });
   root.object("shutdown", [&](Fields& f) { read_shutdown(f, config.shutdown); });
   root.object("isolation", [&](Fields& f) { read_isolation(f, config.isolation); });
+}
+
+}  // namespace
+
+std::expected<Config, std::string> parse_config(std::string_view json_text) {
+  auto doc = parse_strict_json(json_text);
+  if (!doc) return std::unexpected(doc.error());
+
+  Config config;
+  FirstError errors;
+  Fields root(*doc, "", errors);
+  read_config(root, config);
   root.finish();
   if (errors.failed()) return std::unexpected(errors.message());
   return config;
+}
+
+nlohmann::json config_schema() {
+  FirstError errors;
+  auto variant = [&](Mode mode) {
+    Config defaults;
+    defaults.mode = mode;
+    nlohmann::json schema;
+    Fields root(Fields::DescribeInto{schema}, "", errors);
+    read_config(root, defaults);
+    if (mode == Mode::native) {
+      schema["properties"]["mode"] = {{"const", "native"}};
+      schema["required"].push_back("mode");
+      schema["title"] = "native mode: the host owns the device sockets and speaks MQTT";
+    } else {
+      schema["properties"]["mode"] = {{"enum", {"exproto"}}, {"default", "exproto"}};
+      schema["title"] = "exproto mode: the handler of EMQX's ExProto gateway";
+    }
+    return schema;
+  };
+  return {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+          {"$id", "https://exproto-host.invalid/config.schema.json"},
+          {"title", "exproto-host configuration"},
+          {"description", "Generated by exproto-host --config-schema from the validator itself."},
+          {"oneOf", {variant(Mode::exproto), variant(Mode::native)}}};
 }
 
 std::expected<Config, std::string> load_config(const std::filesystem::path& file) {

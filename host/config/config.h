@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "host/config/ip_address.h"
 
 namespace exproto::host {
@@ -239,6 +241,11 @@ struct Config {
 
 // Parses and validates. Errors name the key path and the problem, e.g.
 // "routes[0].listener.port: expected an integer in 1..65535, got \"x\"". Unknown keys are errors.
+// A JSON Schema (draft 2020-12) of the config file, described by the same readers that validate
+// it: types, bounds, choices, defaults, required keys; one branch per mode. Checks that need code
+// (address syntax, cross-key rules) stay the validator's.
+nlohmann::json config_schema();
+
 std::expected<Config, std::string> parse_config(std::string_view json_text);
 
 // Reads `file` and parses it; relative plugin paths stay relative to the working directory.

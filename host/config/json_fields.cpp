@@ -26,6 +26,37 @@ Fields::Fields(const json& value, std::string path, FirstError& errors)
   }
 }
 
+namespace {
+const json& empty_object() {
+  static const json kEmpty = json::object();  // immutable: what a schema-mode reader "reads"
+  return kEmpty;
+}
+}  // namespace
+
+Fields::Fields(DescribeInto into, std::string path, FirstError& errors)
+    : value_(empty_object()), path_(std::move(path)), errors_(errors), schema_(&into.schema) {
+  *schema_ = json{{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}};
+}
+
+json& Fields::property(std::string_view key) {
+  auto& props = (*schema_)["properties"];
+  const std::string k(key);
+  if (!props.contains(k)) props[k] = json::object();
+  return props[k];
+}
+
+void Fields::mark_required(std::string_view key) {
+  auto& req = (*schema_)["required"];
+  if (!req.is_array()) req = json::array();
+  req.push_back(std::string(key));
+}
+
+void Fields::describe_key(std::string_view key, json schema, bool required) {
+  if (!describing()) return;
+  property(key) = std::move(schema);
+  if (required) mark_required(key);
+}
+
 const json* Fields::get(std::string_view key) {
   known_.emplace(key);
   if (!ok() || !value_.is_object()) return nullptr;
@@ -40,6 +71,7 @@ const json* Fields::require(std::string_view key) {
 }
 
 void Fields::fail(std::string_view key, std::string_view problem) {
+  if (describing()) return;  // the defaults of a schema-mode read are not the operator's values
   errors_.set(join(path_, key) + ": " + std::string(problem));
 }
 
@@ -49,6 +81,13 @@ void Fields::text(std::string_view key, std::string& out, const std::function<st
 
 void Fields::text(std::string_view key, std::string& out, bool required,
                   const std::function<std::string(std::string_view)>& check) {
+  if (describing()) {
+    auto& p = property(key);
+    p["type"] = "string";
+    if (!out.empty() && !required) p["default"] = out;
+    if (required) mark_required(key);
+    return;
+  }
   const json* v = required ? require(key) : get(key);
   if (v == nullptr) return;
   if (!v->is_string()) return fail(key, "expected a string, got " + describe(*v));
@@ -60,6 +99,16 @@ void Fields::text(std::string_view key, std::string& out, bool required,
 }
 
 void Fields::unsigned_int(std::string_view key, uint64_t& out, uint64_t min, uint64_t max, bool required) {
+  if (describing()) {
+    auto& p = property(key);
+    p = json{{"type", "integer"}, {"minimum", min}, {"maximum", max}};
+    if (required) {
+      mark_required(key);
+    } else {
+      p["default"] = out;
+    }
+    return;
+  }
   const json* v = required ? require(key) : get(key);
   if (v == nullptr) return;
   // nlohmann stores non-negative literals as unsigned; negatives and fractions fall through.
@@ -72,6 +121,10 @@ void Fields::unsigned_int(std::string_view key, uint64_t& out, uint64_t min, uin
 }
 
 void Fields::flag(std::string_view key, bool& out) {
+  if (describing()) {
+    property(key) = json{{"type", "boolean"}, {"default", out}};
+    return;
+  }
   const json* v = get(key);
   if (v == nullptr) return;
   if (!v->is_boolean()) return fail(key, "expected true or false, got " + describe(*v));
@@ -79,6 +132,7 @@ void Fields::flag(std::string_view key, bool& out) {
 }
 
 void Fields::finish() {
+  if (describing()) return;
   if (!ok() || !value_.is_object()) return;
   for (const auto& [key, value] : value_.items()) {
     if (!known_.contains(key)) return fail(key, "unknown key");

@@ -1,6 +1,11 @@
 // A strict, path-aware reader over one JSON object of the config file. It remembers which keys
 // were read so that finish() can reject the first unknown one, and it keeps only the first error
 // (later reads become no-ops), so config.cpp reads like a schema instead of a chain of ifs.
+//
+// Because it reads like a schema it can also write one: a Fields in schema mode reads nothing and
+// describes each key it is asked for (type, bounds, choices, default = the value already in `out`,
+// required) into a JSON Schema object, so `exproto-host --config-schema` comes from the very code
+// that validates and cannot drift from it.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -39,8 +44,24 @@ class Fields {
  public:
   // `value` must outlive this reader. When it is not an object, that is reported against `path`.
   Fields(const nlohmann::json& value, std::string path, FirstError& errors);
+  // Schema mode: describes into `schema` (made a JSON Schema object with no other properties).
+  struct DescribeInto {
+    nlohmann::json& schema;
+  };
+  Fields(DescribeInto into, std::string path, FirstError& errors);
 
   bool ok() const { return !errors_.failed(); }
+  bool describing() const { return schema_ != nullptr; }
+  // Schema mode: `key`'s schema, for what the reader checks by hand (arrays, free-form objects).
+  void describe_key(std::string_view key, nlohmann::json schema, bool required = false);
+  // Runs `read` on a schema-mode reader and returns the object schema it described (array items).
+  template <class F>
+  nlohmann::json schema_of(std::string_view path, F&& read) {
+    nlohmann::json out;
+    Fields child(DescribeInto{out}, std::string(path), errors_);
+    read(child);
+    return out;
+  }
   const std::string& path() const { return path_; }
 
   // Returns the member or nullptr when absent; marks the key as known either way.
@@ -78,12 +99,27 @@ class Fields {
     for (const auto& [name, value] : options) {
       if (ok() && word == name) out = value;
     }
+    if (describing()) {
+      nlohmann::json names = nlohmann::json::array();
+      for (const auto& [name, value] : options) {
+        names.push_back(std::string(name));
+        if (value == out && !required) property(key)["default"] = std::string(name);
+      }
+      property(key)["enum"] = names;
+      property(key).erase("type");
+    }
   }
 
   // Reads the member `key` as an object with its own Fields (path "<path>.<key>"): `read(Fields&)`
   // runs, then unknown keys of that object are rejected. Absent and not required: nothing happens.
   template <class F>
   void object(std::string_view key, F&& read, bool required = false) {
+    if (describing()) {
+      Fields child(DescribeInto{property(key)}, join(path_, key), errors_);
+      read(child);
+      if (required) mark_required(key);
+      return;
+    }
     const nlohmann::json* v = required ? require(key) : get(key);
     if (v == nullptr) return;
     Fields child(*v, join(path_, key), errors_);
@@ -101,10 +137,14 @@ class Fields {
   void finish();
 
  private:
+  nlohmann::json& property(std::string_view key);  // schema mode: properties[key], made on first use
+  void mark_required(std::string_view key);
+
   const nlohmann::json& value_;
   std::string path_;
   FirstError& errors_;
   std::set<std::string, std::less<>> known_;
+  nlohmann::json* schema_ = nullptr;  // schema mode
 };
 
 }  // namespace exproto::host::config_detail

@@ -430,3 +430,27 @@ TEST_CASE("config: native mode parses but the host refuses to start it until the
   REQUIRE(n.has_value());
   CHECK(unserved_mode(*n).starts_with("native mode is not implemented yet: "));
 }
+
+TEST_CASE("config schema: described by the readers themselves, one branch per mode") {
+  const auto schema = config_schema();
+  REQUIRE(schema["oneOf"].size() == 2);
+  const auto& exproto = schema["oneOf"][0];
+  const auto& native = schema["oneOf"][1];
+  CHECK(exproto["additionalProperties"] == false);
+  CHECK(exproto["required"] == nlohmann::json::array({"routes"}));
+  CHECK(exproto["properties"].contains("handler"));
+  CHECK_FALSE(exproto["properties"].contains("mqtt"));
+  CHECK(native["properties"].contains("mqtt"));
+  CHECK_FALSE(native["properties"].contains("adapter"));
+  CHECK(native["properties"]["mode"]["const"] == "native");
+  // Bounds and defaults come from the reader's calls and Config's defaults.
+  const auto& gens = exproto["properties"]["plugins"]["properties"]["max_generations"];
+  CHECK(gens["minimum"] == 2);
+  CHECK(gens["maximum"] == 64);
+  CHECK(gens["default"] == Config{}.plugins.max_generations);
+  CHECK(exproto["properties"]["log"]["properties"]["level"]["enum"] ==
+        nlohmann::json::array({"trace", "debug", "info", "warn", "error"}));
+  const auto& route = exproto["properties"]["routes"]["items"];
+  CHECK(route["properties"]["listener"]["required"] == nlohmann::json::array({"port", "socktype"}));
+  CHECK(native["properties"]["routes"]["items"]["properties"]["listener"]["properties"].contains("bind"));
+}
