@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "host/log/printable.h"
+
 namespace exproto::host::config_detail {
 
 using nlohmann::json;
@@ -15,8 +17,9 @@ std::string describe(const json& value) {
 }
 
 std::string join(std::string_view path, std::string_view key) {
-  if (path.empty()) return std::string(key);
-  return std::string(path) + "." + std::string(key);
+  // Keys are the operator's text: an unknown "a\nb" must not split the error line in two.
+  if (path.empty()) return printable(key);
+  return std::string(path) + "." + printable(key);
 }
 
 Fields::Fields(const json& value, std::string path, FirstError& errors)
