@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config
       netcat-openbsd
       libssl-dev  # host/config checks TLS files when the config is read
       openssl  # the TLS integration tests make throwaway certificates with the CLI
-      clang-14 libclang-rt-14-dev)  # the jt808 fuzzers (CTest label fuzz)
+      clang-16 libclang-rt-16-dev)  # the fuzzers (CTest label fuzz); the host's std::expected needs clang >= 16
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
