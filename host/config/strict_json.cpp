@@ -61,7 +61,8 @@ class DuplicateFinder {
       if (f.array) {
         out += "[" + std::to_string(f.index) + "]";
       } else {
-        out += (out.empty() ? "" : ".") + printable(f.key);  // one line, whatever the key holds
+        // One line whatever the key holds; an empty key spelled as in JSON so the path shows it.
+        out += (out.empty() ? "" : ".") + (f.key.empty() ? std::string("\"\"") : printable(f.key));
       }
     }
     return out;

@@ -142,6 +142,13 @@ TEST_CASE("config: a key with control characters is quoted on one line") {
         R"(log.lev\x0del: unknown key)");
 }
 
+TEST_CASE("config: an empty key is named in the path (fuzz finding)") {
+  CHECK(error_of(R"({"":1,"routes":[{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}]})") == R"("": unknown key)");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("log":{"":1})")) ==
+        R"(log."": unknown key)");
+  CHECK(error_of(R"({"log":{"":1,"":2}})") == R"(log."": duplicate key)");
+}
+
 TEST_CASE("config: malformed JSON names line and column") {
   CHECK(error_of("{\n  \"routes\": [,]\n}").starts_with("invalid JSON: parse error at line 2, column 14"));
 }
