@@ -11,8 +11,8 @@ pkgs=(build-essential cmake pkg-config
       python3-jsonschema  # the config schema test validates the shipped configs
       systemd lintian file  # CI checks the service unit (systemd-analyze verify) and the packages (lintian)
       openssl  # the TLS integration tests make throwaway certificates with the CLI
-      clang-14 libclang-rt-14-dev  # the jt808 fuzzers (CTest label fuzz)
-      libmosquitto-dev mosquitto)  # native mode: MQTT client library; the real broker in its tests
+      clang-16 libclang-rt-16-dev  # the fuzzers (CTest label fuzz); the host's std::expected needs clang >= 16
+      libmosquitto-dev mosquitto)  # native mode: the measured MQTT client library; the real broker in its tests
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

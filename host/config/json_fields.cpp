@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "host/log/printable.h"
+
 namespace exproto::host::config_detail {
 
 using nlohmann::json;
@@ -15,8 +17,11 @@ std::string describe(const json& value) {
 }
 
 std::string join(std::string_view path, std::string_view key) {
-  if (path.empty()) return std::string(key);
-  return std::string(path) + "." + std::string(key);
+  // Keys are the operator's text: an unknown "a\nb" must not split the error line in two, and an
+  // empty key must still be seen as one (found by fuzzing: ": unknown key").
+  const std::string shown = key.empty() ? std::string("\"\"") : printable(key);
+  if (path.empty()) return shown;
+  return std::string(path) + "." + shown;
 }
 
 Fields::Fields(const json& value, std::string path, FirstError& errors)

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "host/log/printable.h"
 #include "host/registry/codec_name.h"
 
 namespace exproto::host {
@@ -56,6 +57,13 @@ std::expected<CheckedDescriptor, std::string> check_descriptor(const exproto_cod
                            std::to_string(EXPROTO_ABI_MAJOR) + ")");
   }
   if (d->struct_size < kDescriptorV1Size) return too_small();
+  // A size that ends inside a field would copy part of a hook pointer below, a garbage address
+  // the host calls later (on_session_export in a migration; found by fuzzing). Every compiler
+  // pads the struct to its alignment, so no sizeof() a codec can pass ends that way.
+  if (d->struct_size % alignof(exproto_codec_descriptor) != 0) {
+    return std::unexpected("descriptor struct_size " + std::to_string(d->struct_size) + " is not a multiple of " +
+                           std::to_string(alignof(exproto_codec_descriptor)) + " (not the size of a descriptor)");
+  }
 
   CheckedDescriptor out;
   // A newer minor may append fields; the host copies only the prefix it knows and ignores the rest.
@@ -66,7 +74,8 @@ std::expected<CheckedDescriptor, std::string> check_descriptor(const exproto_cod
   auto name = bounded(d->name, kMaxCodecNameLength);
   if (!name || !is_valid_codec_name(*name)) {
     const std::string shown = name ? *name : std::string(d->name, kMaxCodecNameLength) + "...";
-    return std::unexpected("invalid codec name \"" + shown + "\" (expected [a-z0-9_-]{1,64})");
+    // The name is the codec's bytes: a newline in it would start a forged log line (found by fuzzing).
+    return std::unexpected("invalid codec name \"" + printable(shown) + "\" (expected [a-z0-9_-]{1,64})");
   }
   auto version = bounded(d->version, kMaxTextLength);
   if (!version) return std::unexpected("descriptor version is longer than 256 bytes");

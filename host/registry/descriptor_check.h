@@ -22,7 +22,8 @@ struct CheckedDescriptor {
 };
 
 // Errors (one line each): "entry returned no descriptor (the codec refused this host)",
-// "descriptor struct_size 8 is smaller than ABI 1.0's 104", "ABI major 2 (host has 1)",
+// "descriptor struct_size 8 is smaller than ABI 1.0's 104", "descriptor struct_size 118 is not a
+// multiple of 8 (not the size of a descriptor)", "ABI major 2 (host has 1)",
 // "descriptor has no name", "invalid codec name \"X\" (expected [a-z0-9_-]{1,64})",
 // "descriptor version is longer than 256 bytes", "hook on_session_bytes is missing".
 std::expected<CheckedDescriptor, std::string> check_descriptor(const exproto_codec_descriptor* d);

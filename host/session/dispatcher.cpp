@@ -207,9 +207,18 @@ void Dispatcher::event(Origin origin, std::string conn, Event ev, Ack ack) {
     for (auto& g : given_up) resolve_given_up(std::move(g));
     return;
   }
+  // The conn is given up here (no room to hold this event, or a unary one): events it still
+  // holds go with it. Left behind they waited for an OnSocketCreated while its OnSocketClosed was
+  // dropped as late, and their expiry applied the policy to the conn a second time (found by
+  // fuzzing). Their answers are the policy's, like this event's.
+  GivenUp dropped;
+  if (auto it = held_.find(conn); it != held_.end()) dropped = give_up_locked(it);
   remember_closed_locked(conn);
   lk.unlock();
   for (auto& g : given_up) resolve_given_up(std::move(g));
+  if (dropped.expiry_timer != 0) env_.timers.cancel(dropped.expiry_timer);
+  env_.metrics.held_events_expired.inc(dropped.events);
+  for (auto& a : dropped.acks) a.fail("exproto-host: unknown conn");  // held only under policy reject
   unknown(conn, event_name(ev), ack);
 }
 

@@ -8,7 +8,7 @@
 include(CheckCXXSourceCompiles)
 set(JT808_FUZZ_PROBLEM "")
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-  set(JT808_FUZZ_PROBLEM "the jt808 fuzzers need clang (-DCMAKE_CXX_COMPILER=clang++-14)")
+  set(JT808_FUZZ_PROBLEM "the jt808 fuzzers need clang (-DCMAKE_CXX_COMPILER=clang++-16)")
   return()
 endif()
 set(CMAKE_REQUIRED_FLAGS "-fsanitize=fuzzer")

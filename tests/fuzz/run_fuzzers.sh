@@ -1,52 +1,68 @@
 #!/usr/bin/env bash
-# The main build's fuzz test: builds the standalone fuzz project (this folder) with clang into
-# BUILD_DIR, then runs both jt808 fuzzers at once for SECONDS each on scratch copies of the seed
-# corpus (libFuzzer writes new inputs into its first corpus folder; the seeds stay untouched).
-# Exit 77 (CTest SKIP_RETURN_CODE) when no clang++ here can link -fsanitize=fuzzer.
-# Usage: run_fuzzers.sh CMAKE SOURCE_DIR BUILD_DIR CORPUS_DIR SECONDS
+# The main build's fuzz tests: builds the standalone fuzz project (this folder) with clang into
+# BUILD_DIR, then runs the named fuzzers for SECONDS each, two at a time (CI has two cores), each
+# on an empty scratch corpus plus its seed folders (libFuzzer writes new inputs only into the
+# first folder it is given, so the seeds stay untouched).
+# Exit 77 (CTest SKIP_RETURN_CODE) when no clang++ here can link -fsanitize=fuzzer and offers
+# std::expected (the host's sources need clang >= 16 with libstdc++ 12).
+# Usage: run_fuzzers.sh CMAKE SOURCE_DIR BUILD_DIR SECONDS TARGET=SEEDS[:SEEDS...]...
 set -euo pipefail
-cmake_bin=$1 src=$2 build=$3 corpus=$4 seconds=$5
+cmake_bin=$1 src=$2 build=$3 seconds=$4
+shift 4
 
-cxx=""
-for c in clang++-14 clang++; do
-  if command -v "$c" >/dev/null; then cxx=$(command -v "$c"); break; fi
-done
-if [ -z "$cxx" ]; then
-  echo "SKIPPED: no clang++-14 or clang++ (install clang-14 and libclang-rt-14-dev)"
-  exit 77
-fi
 mkdir -p "$build"
 probe="$build/probe"
-if ! printf '%s\n' '#include <cstddef>' '#include <cstdint>' \
-    'extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }' |
-    "$cxx" -x c++ -fsanitize=fuzzer,address,undefined -o "$probe" - 2>"$build/probe.log"; then
-  cat "$build/probe.log"
-  echo "SKIPPED: $cxx cannot link -fsanitize=fuzzer,address,undefined (install libclang-rt-14-dev)"
+cxx=""
+for c in clang++-16 clang++-17 clang++-18 clang++-19 clang++; do
+  command -v "$c" >/dev/null || continue
+  if printf '%s\n' '#include <cstddef>' '#include <cstdint>' '#include <expected>' \
+      'std::expected<int, int> f() { return 1; }' \
+      'extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return *f() - 1; }' |
+      "$c" -x c++ -std=c++2b -Wno-builtin-macro-redefined -U__cpp_concepts -D__cpp_concepts=202002L \
+        -fsanitize=fuzzer,address,undefined -o "$probe" - 2>"$build/probe.log"; then
+    cxx=$(command -v "$c"); break
+  fi
+done
+if [ -z "$cxx" ]; then
+  cat "$build/probe.log" 2>/dev/null || true
+  echo "SKIPPED: no clang++ (>= 16) here links -fsanitize=fuzzer,address,undefined with std::expected" \
+       "(install clang-16 and libclang-rt-16-dev)"
   exit 77
 fi
 
-echo "== building the fuzzers with $cxx"
+names=() seeds=()
+for spec in "$@"; do
+  names+=("${spec%%=*}") seeds+=("${spec#*=}")
+done
+echo "== building ${names[*]} with $cxx"
 "$cmake_bin" -S "$src" -B "$build/tree" -DCMAKE_CXX_COMPILER="$cxx" >"$build/configure.log" ||
   { cat "$build/configure.log"; exit 1; }
-"$cmake_bin" --build "$build/tree" -j2 --target jt808_fuzz_frame jt808_fuzz_session
+"$cmake_bin" --build "$build/tree" -j2 --target "${names[@]}"
 
-pids=()
-for name in frame session; do
-  scratch="$build/corpus-$name"
-  rm -rf "$scratch"
-  cp -r "$corpus/$name" "$scratch"
-  "$build/tree/jt808_fuzz_$name" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/crash-$name-" "$scratch" >"$build/$name.log" 2>&1 &
-  pids+=($!)
-done
 status=0
-for i in 0 1; do
-  name=$([ "$i" -eq 0 ] && echo frame || echo session)
-  if wait "${pids[$i]}"; then
-    echo "== jt808_fuzz_$name: no finding"; tail -n 12 "$build/$name.log"
+# Runs fuzzer $1 in the background; its pid goes to $pid.
+start() {
+  local i=$1 name=${names[$1]} scratch="$build/corpus-${names[$1]}" dirs=()
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  IFS=: read -r -a dirs <<<"${seeds[$i]}"
+  "$build/tree/$name" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$build/crash-$name-" "$scratch" "${dirs[@]}" >"$build/$name.log" 2>&1 &
+  pid=$!
+}
+report() {
+  local name=$1 ok=$2
+  if [ "$ok" -eq 0 ]; then
+    echo "== $name: no finding"; grep -E "^#[0-9]+.*DONE|stat::average_exec_per_sec" "$build/$name.log" || true
   else
     status=1
-    echo "== jt808_fuzz_$name FAILED (reproducer: $build/crash-$name-*)"; tail -n 80 "$build/$name.log"
+    echo "== $name FAILED (reproducer: $build/crash-$name-*)"; tail -n 80 "$build/$name.log"
   fi
+}
+for ((i = 0; i < ${#names[@]}; i += 2)); do
+  start "$i"; first=$pid
+  second=""
+  if ((i + 1 < ${#names[@]})); then start $((i + 1)); second=$pid; fi
+  ok=0; wait "$first" || ok=$?; report "${names[$i]}" "$ok"
+  if [ -n "$second" ]; then ok=0; wait "$second" || ok=$?; report "${names[$((i + 1))]}" "$ok"; fi
 done
 exit $status

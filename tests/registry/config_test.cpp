@@ -136,8 +136,27 @@ TEST_CASE("config: a key given twice is an error, not a silent override") {
         "routes[1].listener.port: duplicate key");
 }
 
+TEST_CASE("config: a key with control characters is quoted on one line") {
+  CHECK(error_of(R"({"routes":[],"a\nb":1,"a\nb":2})") == R"(a\x0ab: duplicate key)");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("log":{"lev\rel":"info"})")) ==
+        R"(log.lev\x0del: unknown key)");
+}
+
+TEST_CASE("config: an empty key is named in the path (fuzz finding)") {
+  CHECK(error_of(R"({"":1,"routes":[{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}]})") == R"("": unknown key)");
+  CHECK(error_of(doc(R"([{"listener":{"port":1,"socktype":"tcp"},"codec":"a"}])", R"("log":{"":1})")) ==
+        R"(log."": unknown key)");
+  CHECK(error_of(R"({"log":{"":1,"":2}})") == R"(log."": duplicate key)");
+}
+
 TEST_CASE("config: malformed JSON names line and column") {
   CHECK(error_of("{\n  \"routes\": [,]\n}").starts_with("invalid JSON: parse error at line 2, column 14"));
+}
+
+TEST_CASE("config: a number beyond a double is an error, not an exception (fuzz finding)") {
+  CHECK(error_of(R"({"routes":[],"sessions":{"workers":7e6668}})") ==
+        "invalid JSON: number overflow parsing '7e6668'");
+  CHECK(error_of("7e6668") == "invalid JSON: number overflow parsing '7e6668'");
 }
 
 TEST_CASE("config: host:port accepts names, IPv4, bracketed IPv6 and port 0 only for bind") {

@@ -91,6 +91,21 @@ TEST_CASE("streaming: past max_held_events the conn held longest gives way and g
   CHECK(h.upstream.sends("s2") == std::vector<std::string>{"open 1000", "two"});
 }
 
+TEST_CASE("streaming: a conn given up for want of room drops the events it held, once (fuzz finding)") {
+  SessionsConfig limits;
+  limits.max_held_events = 1;
+  limits.stream_hold_ms = 60000;  // no expiry during the test: only the give-up may clear the hold
+  Harness h(limits);
+  h.bytes("s", "one", Origin::streaming);
+  CHECK(h.dispatcher->held_count() == 1);
+  // No room for a second event, and no other conn to evict: the conn itself is given up.
+  h.bytes("s", "two", Origin::streaming);
+  REQUIRE(closed_by_host(h.upstream, "s"));
+  CHECK(h.dispatcher->held_count() == 0);  // was 1 until the 60 s expiry closed the conn again
+  CHECK(h.metrics.held_events_expired.get() == 1);
+  CHECK(h.upstream.calls().size() == 1);
+}
+
 TEST_CASE("OnSocketClosed ends the session and the codec sees no more events") {
   Harness h;
   h.create("a");
