@@ -193,9 +193,9 @@ TEST_CASE("isolation: events queued behind a slow hook go to the child together 
   CHECK(d.pending().find('b') == std::string::npos);  // never ran: the hook before it failed
   CHECK(m.isolated_queued_hooks.get() >= 2);          // a, FAIL and b in one exchange
   CHECK(m.codec_failures.get() == 1);
-  // b reaches the closing session as a late event, as for a codec in process — unless the gateway
-  // read "FAIL\nb\n" in one recv on a loaded machine (30 ms apart is no guarantee) and sent them
-  // as one event, whose hook fails at FAIL: then there is no event left to be late.
+  // b is counted late when it reaches the closing session, as for a codec in process. On a loaded
+  // machine 2 runs of 6 counted none (cause not pinned down yet: noted for the next session);
+  // what this test is about is that b never ran.
   CHECK(m.late_events.get() <= 1);
   CHECK(m.isolated_child_crashes.get() == 0);
 }
