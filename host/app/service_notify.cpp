@@ -17,7 +17,8 @@ ServiceNotifier::ServiceNotifier(std::function<bool(std::chrono::milliseconds)> 
   const char* socket = std::getenv("NOTIFY_SOCKET");
   enabled_ = socket != nullptr && socket[0] != '\0';
   uint64_t usec = 0;
-  // 0 unset_environment: the codec-runner children must not ping as if they were the service.
+  // The environment stays (0): sd_notify reads NOTIFY_SOCKET on every call. The codec-runner
+  // children inherit it but never notify: only main() makes a ServiceNotifier.
   if (enabled_ && sd_watchdog_enabled(0, &usec) > 0) watchdog_ = std::chrono::microseconds(usec);
 }
 
