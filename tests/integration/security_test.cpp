@@ -147,24 +147,28 @@ TEST_CASE("security: handler.max_calls_per_peer caps the open streams of one add
   c.handler.max_calls_per_peer = 2;
   auto app = start(c);
   Client client(app->handler_port());
+  auto over_limit = [&] {
+    return client.call(bytes_for("c1"), &pb::ConnectionUnaryHandler::Stub::OnReceivedBytes).error_code() ==
+           grpc::StatusCode::RESOURCE_EXHAUSTED;
+  };
   OpenStream first(client);
   OpenStream second(client);
-  // The server sees a stream when its headers arrive: retry until both of them count.
-  grpc::Status third;
-  REQUIRE(wait_until([&] {
-    OpenStream s(client);
-    third = s.finish();
-    return third.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
-  }));
-  CHECK(app->metrics().handler_calls_over_limit.get() >= 1);
-  const grpc::Status unary = client.call(bytes_for("c1"), &pb::ConnectionUnaryHandler::Stub::OnReceivedBytes);
-  CHECK(unary.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // The server counts a stream when its handler starts, which may lag its opening: once both
+  // count, a unary call from the same address is refused. (Nothing else competes for the two
+  // places, so both streams are the ones admitted.)
+  REQUIRE(wait_until(over_limit, 15s));
+  const auto refused_before = app->metrics().handler_calls_over_limit.get();
+  {
+    // A third stream is refused too. Its status is not asserted: the server finishes it before
+    // reading, and the client's half-close can race that finish on a loaded machine.
+    OpenStream third(client);
+    third.finish();
+  }
+  CHECK(app->metrics().handler_calls_over_limit.get() > refused_before);
 
   CHECK(first.finish().ok());
-  CHECK(wait_until([&] {
-    OpenStream s(client);
-    return s.finish().ok();
-  }));
+  // The place is given back when the server has finished with the stream.
+  CHECK(wait_until([&] { return !over_limit(); }, 15s));
   CHECK(second.finish().ok());
 }
 
