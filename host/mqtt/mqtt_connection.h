@@ -41,8 +41,8 @@ struct MqttConnectionOptions {
   std::size_t max_queued_bytes = 1 << 20;
   // Largest packet accepted from the broker (announced to it in MQTT 5's CONNECT).
   uint32_t max_packet_size = 1 << 20;
-  // QoS 1/2 deliveries not yet acknowledged that the broker may send (MQTT 5 announces it; for
-  // 3.1.1 it is only checked). Bounds how far the broker runs ahead of a slow session.
+  // QoS 1/2 deliveries not yet acknowledged that the broker may send (announced in MQTT 5's
+  // CONNECT; 3.1.1 has no such thing). Bounds how far the broker runs ahead of a slow session.
   uint16_t receive_maximum = 32;
   // TLS only: SNI and the name the certificate must carry (empty: no name check).
   std::string tls_server_name;
@@ -156,7 +156,6 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   uint32_t broker_max_packet_ = kMaxRemainingLength + 5;
   uint16_t broker_receive_max_ = 65535;
   std::size_t waiting_bytes_ = 0;  // topic + payload bytes of waiting_
-  uint16_t unacked_in_ = 0;  // deliveries (QoS > 0) given to the owner and not acknowledged
   uint16_t next_id_ = 0;
   uint16_t keepalive_s_ = 0;
   uint16_t inflight_publishes_ = 0;
