@@ -63,9 +63,9 @@ void MqttConnection::connect(const std::vector<net::ip::tcp::endpoint>& endpoint
 }
 
 void MqttConnection::on_connected_tcp() {
-  boost::system::error_code ec;
-  transport_.prepare(ec);
-  if (ec) return end("mqtt:unreachable: " + ec.message(), false, std::nullopt);
+  boost::system::error_code prepared;
+  transport_.prepare(prepared);
+  if (prepared) return end("mqtt:unreachable: " + prepared.message(), false, std::nullopt);
   transport_.async_handshake([self = shared_from_this()](const boost::system::error_code& ec) {
     if (self->state_ != State::connecting) return;
     if (ec) return self->end("mqtt:tls_handshake_failed: " + ec.message(), false, std::nullopt);

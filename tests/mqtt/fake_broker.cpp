@@ -33,6 +33,15 @@ void FakeBroker::read(std::shared_ptr<tcp::socket> s) {
       });
       return;
     }
+    if (mode_ == Mode::connack_then_refuse && connacked_ && n >= 5) {
+      // SUBSCRIBE 0x82 / UNSUBSCRIBE 0xA2, short enough for a one-byte length: id at bytes 2-3.
+      const auto first = static_cast<uint8_t>(buffer_[0]);
+      if (first == 0x82 || first == 0xA2) {
+        auto ack = std::make_shared<std::string>(std::string(1, first == 0x82 ? '\x90' : '\xB0') + "\x04" +
+                                                 buffer_[2] + buffer_[3] + '\0' + static_cast<char>(disconnect_reason_));
+        net::async_write(*s, net::buffer(*ack), [ack](const boost::system::error_code&, std::size_t) {});
+      }
+    }
     if (mode_ != Mode::silent && !connacked_) {
       connacked_ = true;  // assumes the CONNECT arrives in one read, as it does on loopback
       static const std::string connack("\x20\x03\x00\x00\x00", 5);  // MQTT 5, success, no properties

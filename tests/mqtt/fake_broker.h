@@ -17,7 +17,9 @@ class FakeBroker {
   // silent: accepts and never answers. connack_then_silent: CONNACK success, then nothing (no
   // PINGRESP). connack_then_disconnect: CONNACK success, then at the first packet from the client a
   // DISCONNECT with `disconnect_reason` (as an MQTT 5 broker does on takeover: 0x8E).
-  enum class Mode { silent, connack_then_silent, connack_then_disconnect };
+  // connack_then_refuse: CONNACK success, then every SUBSCRIBE/UNSUBSCRIBE answered with
+  // `disconnect_reason` as its SUBACK/UNSUBACK code (MQTT 5).
+  enum class Mode { silent, connack_then_silent, connack_then_disconnect, connack_then_refuse };
   FakeBroker(boost::asio::io_context& io, Mode mode, uint8_t disconnect_reason = 0x8E);
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
   std::string address() const { return "127.0.0.1:" + std::to_string(port()); }

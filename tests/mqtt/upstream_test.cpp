@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "fake_broker.h"
 #include "host/mqtt/mqtt_connection.h"
 #include "host/mqtt/mqtt_upstream.h"
 #include "loop.h"
@@ -337,4 +338,34 @@ TEST_CASE("mqtt upstream: raw_publish goes over the session when authenticated, 
   CHECK(log.find("Received PUBLISH from h1-host (d0, q1, r0, m1, 'raw/a'") != std::string::npos);
   CHECK(log.find("Received PUBLISH from h1-dev1 (d0, q0, r0, m0, 'raw/b'") != std::string::npos);
   CHECK(f.upstream->connections() == 2);  // the device's and the host's own
+}
+
+TEST_CASE("mqtt upstream: SUBACK and UNSUBACK codes of 0x80 and above are PERMISSION_DENY") {
+  net::io_context io;
+  for (auto [code, text] : {std::pair<uint8_t, const char*>{0x87, "mqtt:not_authorized"}, {0x8F, "mqtt:topic_filter_invalid"},
+                            {0x80, "mqtt:unspecified_error"}}) {
+    CAPTURE(text);
+    FakeBroker fake(io, FakeBroker::Mode::connack_then_refuse, code);
+    MqttConfig cfg;
+    cfg.server = fake.address();
+    cfg.connect_timeout_ms = 2000;
+    Sink sink;
+    MqttUpstream up(cfg, [&](const std::string&) { return io.get_executor(); }, sink);
+    auto call = [&](UpstreamCall c) {
+      std::optional<UpstreamResult> r;
+      up.call(std::move(c), [&](UpstreamResult x) { r = x; });
+      REQUIRE(run_until(io, [&] { return r.has_value(); }));
+      return *r;
+    };
+    UpstreamCall a = Fixture::make(EXPROTO_CALL_AUTHENTICATE, "c1");
+    a.clientinfo.clientid = "dev";
+    REQUIRE(call(a).code == EXPROTO_RESULT_SUCCESS);
+    auto r = call(Fixture::make(EXPROTO_CALL_SUBSCRIBE, "c1", "t/#", 1));
+    CHECK(r.code == EXPROTO_RESULT_PERMISSION_DENY);
+    CHECK(r.message == text);
+    r = call(Fixture::make(EXPROTO_CALL_UNSUBSCRIBE, "c1", "t/#"));
+    CHECK(r.code == EXPROTO_RESULT_PERMISSION_DENY);
+    up.end("c1", false);
+    REQUIRE(run_until(io, [&] { return up.connections() == 0; }));
+  }
 }
