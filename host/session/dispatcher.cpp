@@ -23,7 +23,7 @@ Dispatcher::Dispatcher(SessionEnv env, RouteTable routes)
 }
 
 Dispatcher::~Dispatcher() {
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  std::unordered_map<std::string_view, std::shared_ptr<Session>> sessions;
   std::unordered_map<std::string, Held> held;
   {
     std::lock_guard lk(mu_);
@@ -152,7 +152,7 @@ void Dispatcher::created(Origin /*origin*/, std::string conn, ConnMeta meta, Ack
     return;
   }
   auto session = Session::create(env_, conn, std::move(codec));
-  sessions_.emplace(conn, session);
+  sessions_.emplace(session->conn(), session);
   env_.metrics.sessions_opened.inc();
   env_.metrics.sessions_active.add(1);
   // Queued under the table lock so no other event of this conn can get in front of Opened.

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -100,7 +101,9 @@ class Dispatcher {
   mutable std::mutex routes_mu_;
   std::shared_ptr<const RouteTable> routes_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  // Keyed by a view of the session's own conn string (alive while the map holds the session):
+  // conn ids are ~44 bytes, one heap copy per idle session is enough.
+  std::unordered_map<std::string_view, std::shared_ptr<Session>> sessions_;
   std::unordered_map<std::string, Held> held_;
   std::map<uint64_t, std::string> held_order_;  // oldest held conn first (eviction order)
   uint64_t next_held_order_ = 1;

@@ -395,8 +395,9 @@ void Session::on_opened(event::Opened& e) {
   }
   if (st != EXPROTO_STATUS_OK || state == nullptr) {
     env_.metrics.codec_failures.inc();
-    spdlog::error("codec '{}' refused conn {} (on_session_open status {}); closing it", codec_->library().name(),
-                  conn_, st);
+    // Limited: a broken codec refuses every device, and a fleet reconnecting would write one line each.
+    log_limited(*env_.log_limits, spdlog::level::err, "codec refused conn",
+                "codec '{}' refused conn {} (on_session_open status {}); closing it", codec_->library().name(), conn_, st);
     phase_ = Phase::codec_closed;
     close_from_host("session open failed");
     return;
@@ -410,8 +411,9 @@ void Session::on_opened(event::Opened& e) {
 bool Session::check_status(exproto_type_status st, const char* hook) {
   if (st == EXPROTO_STATUS_OK) return true;
   env_.metrics.codec_failures.inc();
-  spdlog::warn("codec '{}' {} failed with status {} on conn {}; closing that connection", codec_->library().name(),
-               hook, st, conn_);
+  log_limited(*env_.log_limits, spdlog::level::warn, "codec hook failed",
+              "codec '{}' {} failed with status {} on conn {}; closing that connection", codec_->library().name(), hook,
+              st, conn_);
   close_from_host(fmt::format("{} failed with status {}", hook, st));
   return false;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapter_server.h"
+#include "core_sessions.h"
 #include "free_port.h"
 #include "handler_process.h"
 #include "host_sessions.h"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   std::string plugins_dir = "build/plugins";
   std::string base_config;
   double settle_seconds = 3;
+  bool core = false;
   cli.add_option("--sessions", checkpoints, "device counts to report at, ascending (cumulative)")->delimiter(',')->capture_default_str();
   cli.add_option("--service", service, "unary | streaming")->check(CLI::IsMember({"unary", "streaming"}))->capture_default_str();
   cli.add_option("--streams-per-device", streams_per_device,
@@ -71,7 +73,22 @@ int main(int argc, char** argv) {
   cli.add_option("--plugins-dir", plugins_dir, "codec folder")->capture_default_str();
   cli.add_option("--host-config", base_config, "base config (sessions.*, log...) the tool adds its ports and route to");
   cli.add_option("--settle", settle_seconds, "seconds to wait before reading the RSS at each checkpoint")->capture_default_str();
+  cli.add_flag("--core", core,
+               "no host process, no gRPC: the host's heap per idle session through the core library (mallinfo2)");
   CLI11_PARSE(cli, argc, argv);
+
+  if (core) {
+    std::string error;
+    const auto figures = exproto::memory::measure_core(std::filesystem::path(plugins_dir) / (codec + ".so"), checkpoints, error);
+    if (figures.empty()) {
+      std::fprintf(stderr, "exproto-session-memory: %s\n", error.c_str());
+      return 1;
+    }
+    std::printf("exproto-session-memory --core: codec %s, host heap per idle session (mallinfo2)\n\n%10s %14s\n",
+                codec.c_str(), "sessions", "bytes/session");
+    for (const auto& f : figures) std::printf("%10zu %14.0f\n", f.sessions, f.heap_bytes_per_session);
+    return 0;
+  }
 
   exproto::bench::TempDir dir;
   exproto::bench::AdapterServer adapter("127.0.0.1:0");
