@@ -88,6 +88,13 @@ bool Dispatcher::wait_idle(std::chrono::steady_clock::time_point deadline) const
   for (;;) {
     bool idle = true;
     for_each_session([&](Session& s) { idle = idle && s.idle(); });
+    std::vector<std::shared_ptr<Session>> replaced;
+    {
+      std::lock_guard lk(mu_);
+      for (const auto& w : replaced_)
+        if (auto s = w.lock()) replaced.push_back(std::move(s));
+    }
+    for (const auto& s : replaced) idle = idle && s->idle();
     if (idle) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -124,6 +131,8 @@ void Dispatcher::created(Origin /*origin*/, std::string conn, ConnMeta meta, Ack
     // session's codec state belongs to a device that is gone; it must not leak into the new one.
     auto stale = std::move(it->second);
     sessions_.erase(it);
+    std::erase_if(replaced_, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+    replaced_.push_back(stale);
     stale->push(event::Closed{"host:replaced"});
     env_.metrics.sessions_replaced.inc();
     log_limited(*env_.log_limits, spdlog::level::warn, "session replaced",

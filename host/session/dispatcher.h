@@ -104,6 +104,9 @@ class Dispatcher {
   // Keyed by a view of the session's own conn string (alive while the map holds the session):
   // conn ids are ~44 bytes, one heap copy per idle session is enough.
   std::unordered_map<std::string_view, std::shared_ptr<Session>> sessions_;
+  // Sessions replaced by a second OnSocketCreated that may still be closing their codec state:
+  // wait_idle must see them too. Pruned as they expire.
+  mutable std::vector<std::weak_ptr<Session>> replaced_;
   std::unordered_map<std::string, Held> held_;
   std::map<uint64_t, std::string> held_order_;  // oldest held conn first (eviction order)
   uint64_t next_held_order_ = 1;

@@ -302,3 +302,20 @@ TEST_CASE("watchdog: replacements are bounded by max_extra_workers") {
   REQUIRE(wait_until([&] { return h.metrics.hook_overruns.get() == 3; }, std::chrono::seconds(5)));
   REQUIRE(wait_until([&] { return h.pool->threads() == 1; }));
 }
+
+TEST_CASE("wait_idle waits for a replaced session still running a hook") {
+  Harness h;
+  h.create("pid", 1000);
+  REQUIRE(wait_until([&] { return h.upstream.sends("pid").size() == 1; }));
+  // The old device's hook runs on another thread (inline on the caller's) for 400 ms.
+  std::thread old_device([&] { h.bytes("pid", "sleep 400"); });
+  REQUIRE(wait_until([&] { return !h.dispatcher->wait_idle(std::chrono::steady_clock::now()); }));
+  h.create("pid", 2000);  // EMQX reused the pid: the old session leaves the table while busy
+  REQUIRE(wait_until([&] { return h.upstream.sends("pid").size() >= 2; }));
+  CHECK(h.dispatcher->session_count() == 1);
+  // The new session is idle, the replaced one is still in its hook: not idle yet.
+  CHECK_FALSE(h.dispatcher->wait_idle(std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+  CHECK(h.dispatcher->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+  old_device.join();
+  CHECK(h.upstream.sends("pid").back() == "slept");
+}
