@@ -307,8 +307,9 @@ TEST_CASE("wait_idle waits for a replaced session still running a hook") {
   Harness h;
   h.create("pid", 1000);
   REQUIRE(wait_until([&] { return h.upstream.sends("pid").size() == 1; }));
-  // The old device's hook runs on another thread (inline on the caller's) for 400 ms.
-  std::thread old_device([&] { h.bytes("pid", "sleep 400"); });
+  // The old device's hook runs on another thread (inline on the caller's) for 1.5 s: long enough
+  // for the checks below on a loaded machine.
+  std::thread old_device([&] { h.bytes("pid", "sleep 1500"); });
   REQUIRE(wait_until([&] { return !h.dispatcher->wait_idle(std::chrono::steady_clock::now()); }));
   h.create("pid", 2000);  // EMQX reused the pid: the old session leaves the table while busy
   REQUIRE(wait_until([&] { return h.upstream.sends("pid").size() >= 2; }));
