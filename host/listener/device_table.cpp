@@ -1,6 +1,6 @@
 #include "host/listener/device_table.h"
 
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 
 #include "host/listener/device_conn.h"
 #include "host/net/io_threads.h"
@@ -32,13 +32,13 @@ void DeviceTable::for_each(std::size_t shard, const std::function<void(DeviceCon
   for (auto& conn : all) fn(*conn);
 }
 
-void DeviceTable::visit(const std::string& conn, std::function<void(DeviceConn*)> fn) {
+void DeviceTable::post(const std::string& conn, std::function<void(DeviceConn*)> fn) {
   const auto shard = io_.shard_of(conn);
   if (!shard) {
     fn(nullptr);
     return;
   }
-  boost::asio::dispatch(io_.executor(*shard), [this, shard = *shard, conn, fn = std::move(fn)] {
+  boost::asio::post(io_.executor(*shard), [this, shard = *shard, conn, fn = std::move(fn)] {
     auto& map = shards_[shard];
     auto it = map.find(conn);
     if (it == map.end()) {

@@ -30,11 +30,13 @@ class DeviceTable {
   // Calls `fn` for every conn of `shard` (on its thread; `fn` may remove conns).
   void for_each(std::size_t shard, const std::function<void(DeviceConn&)>& fn);
 
-  // Any thread: runs `fn` on the conn's thread with the conn, or with nullptr when there is no
-  // such conn (an unknown or foreign id: at once, on the caller's thread). If the io threads
-  // have stopped, `fn` may never run: callers that owe an answer keep it in something that
-  // answers when destroyed.
-  void visit(const std::string& conn, std::function<void(DeviceConn*)> fn);
+  // Any thread: posts `fn` to the conn's thread, where it runs with the conn, or with nullptr
+  // when there is no such conn (an id naming no shard of ours: at once, on the caller's thread).
+  // Posted even from the conn's own thread: the calls of one session then reach its conn in the
+  // order the session made them, whichever thread made each (a hook runs inline on the io thread
+  // or on a pool thread). If the io threads have stopped, `fn` never runs: callers that owe an
+  // answer keep it in something that answers when destroyed.
+  void post(const std::string& conn, std::function<void(DeviceConn*)> fn);
 
   // Conns registered, all shards (any thread).
   std::size_t size() const { return static_cast<std::size_t>(count_.get()); }

@@ -44,9 +44,16 @@ void DeviceUpstream::call(UpstreamCall c, std::function<void(UpstreamResult)> do
     done(UpstreamResult{EXPROTO_RESULT_UNKNOWN, "{error,'PARAMS_TYPE_ERROR'}", false});
     return;
   }
-  auto answer = std::make_shared<Answer>(std::move(done));
   const std::string conn = c.conn;
-  table_.visit(conn, [answer, c = std::move(c)](DeviceConn* device) mutable {
+  if (c.kind == EXPROTO_CALL_SEND && !c.data.empty()) {
+    table_.post(conn, [data = std::move(c.data)](DeviceConn* device) mutable {
+      if (device != nullptr) device->send(std::move(data));
+    });
+    done(UpstreamResult{EXPROTO_RESULT_SUCCESS, {}, false});
+    return;
+  }
+  auto answer = std::make_shared<Answer>(std::move(done));
+  table_.post(conn, [answer, c = std::move(c)](DeviceConn* device) mutable {
     if (device == nullptr) {
       (*answer)(EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE, "conn not found");
       return;
@@ -67,7 +74,7 @@ void DeviceUpstream::call(UpstreamCall c, std::function<void(UpstreamResult)> do
 }
 
 void DeviceUpstream::end_device(const std::string& conn, std::string reason) {
-  table_.visit(conn, [reason = std::move(reason)](DeviceConn* device) mutable {
+  table_.post(conn, [reason = std::move(reason)](DeviceConn* device) mutable {
     if (device != nullptr) device->end(std::move(reason), false);
   });
 }

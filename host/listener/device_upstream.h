@@ -2,8 +2,13 @@
 // device socket of the conn (on its io thread); every other call (Authenticate, Publish,
 // Subscribe, Unsubscribe, RawPublish) goes to the broker side given at construction, untouched.
 // Results are EMQX's for the same calls, so codecs cannot tell the backends apart:
-//   Send             SUCCESS once queued (EMQX answers before writing); a zero-length Send is
-//                    the host's liveness probe and writes nothing
+//   Send             SUCCESS at once, the bytes on their way to the conn's thread (EMQX too
+//                    answers before writing, and after the socket closed); a zero-length Send
+//                    is the host's liveness probe: answered from the conn's thread, SUCCESS or
+//                    CONN_PROCESS_NOT_ALIVE
+// Answering Send at once matters when a hook runs on a pool thread: a session has one call in
+// flight at a time, so a round trip to the io thread per Send would bound its output by thread
+// hops. Order is kept: every call is posted to the conn's thread in the order it was made.
 //   Close            SUCCESS; the socket closes after its queued bytes
 //   StartTimer       SUCCESS; interval 0 → UNKNOWN "{error,'PARAMS_TYPE_ERROR'}" as EMQX
 //   unknown conn     CONN_PROCESS_NOT_ALIVE (the device is gone)
