@@ -12,7 +12,7 @@
 
 namespace ltest {
 
-TEST_CASE("backpressure: a slow hook stops the reads; the device's writes block; nothing is lost, order kept") {
+TEST_CASE("backpressure: a slow hook stops the reads, the device's writes block, nothing is lost, order kept") {
   RigOptions o;
   o.sessions.inline_hooks = false;       // hooks on the pool: the io thread stays free to read
   o.sessions.max_queued_events = 4;      // past these the session answers late...

@@ -23,7 +23,7 @@ UpstreamCall make_call(exproto_type_call_kind kind, const std::string& conn, std
 
 TEST_SUITE("listener tcp") {
 
-TEST_CASE("tcp: CONNECT, SUB and PUB through the line codec get their replies; the MQTT kinds reach the broker side") {
+TEST_CASE("tcp: CONNECT, SUB and PUB through the line codec get their replies, the MQTT kinds reach the broker side") {
   Rig r;
   TcpDevice d(r.port);
   REQUIRE(d.send("CONNECT dev1 alice secret\n"));
@@ -82,7 +82,7 @@ TEST_CASE("tcp: Send calls reach the device in the order they were made") {
   CHECK(wait_until([&] { return answered == 300; }));
 }
 
-TEST_CASE("tcp: Close writes what is queued, then closes; the broker side hears a normal end") {
+TEST_CASE("tcp: Close writes what is queued, then closes, the broker side hears a normal end") {
   Rig r;
   TcpDevice d(r.port);
   REQUIRE(d.send("CONNECT dev3\n"));

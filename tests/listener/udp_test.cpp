@@ -58,7 +58,7 @@ TEST_CASE("udp: each Send is one datagram to the peer") {
   CHECK(d.recv() == "yz");
 }
 
-TEST_CASE("udp: a quiet peer is ended by idle_timeout; its next datagram opens a new session") {
+TEST_CASE("udp: a quiet peer is ended by idle_timeout, then its next datagram opens a new session") {
   RigOptions o;
   o.socktype = SockType::udp;
   o.idle_timeout_s = 1;
