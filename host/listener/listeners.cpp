@@ -11,7 +11,7 @@
 #include "host/listener/device_conn.h"
 #include "host/listener/device_table.h"
 #include "host/listener/tcp_listener.h"
-#include "host/listener/tls_context.h"
+#include "host/listener/listener_tls.h"
 #include "host/listener/udp_endpoint.h"
 #include "host/net/io_threads.h"
 
@@ -50,17 +50,18 @@ std::expected<Listeners::Bound, std::string> Listeners::bind_route(std::size_t i
   if (!at) return std::unexpected(key + ".bind " + route.listener_bind + ": " + at.error());
   auto limits = std::make_shared<DeviceLimits>(base);
   limits->idle_timeout = std::chrono::seconds(route.listener_idle_timeout_s);
-  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::shared_ptr<ListenerTls> tls;
   if (route.listener.socktype == SockType::ssl) {
     if (!route.listener_tls) return std::unexpected(key + ".tls: required for socktype ssl");
-    auto ctx = make_listener_tls_context(*route.listener_tls, key + ".tls");
-    if (!ctx) return std::unexpected(ctx.error());
-    tls = *ctx;
+    auto made = ListenerTls::create(*route.listener_tls, key + ".tls");
+    if (!made) return std::unexpected(made.error());
+    tls = *made;
   } else if (route.listener.socktype == SockType::dtls) {
     return std::unexpected(key + ".socktype: dtls is not offered in native mode (docs/native-mode.md)");
   }
   Bound b;
   b.route = index;
+  b.tls = tls;
   for (std::size_t shard = 0; shard < env_.io.size(); ++shard) {
     // Port 0: the kernel picks one for the first shard; the others must share it.
     auto endpoint = *at;
@@ -94,6 +95,10 @@ std::expected<void, std::string> Listeners::start(const std::vector<Route>& rout
   for (auto& b : bound) {
     for (auto& t : b.tcp) t->start();
     for (auto& u : b.udp) u->start();
+    if (b.tls) {
+      auto tls = b.tls;
+      boost::asio::post(env_.io.executor(0), [tls, &io = env_.io.context(0)] { tls->watch(io); });
+    }
     const Route& r = routes[b.route];
     spdlog::info("native listener {} {} (port {}) on {} io threads serves codec '{}'", to_string(r.listener.socktype),
                  r.listener_bind, b.port, env_.io.size(), r.codec);
@@ -119,13 +124,16 @@ void Listeners::stop(std::chrono::milliseconds wait) {
     // The shard's listeners go by value: a shard stuck past `wait` runs this after we are gone.
     std::vector<std::shared_ptr<TcpListener>> tcp;
     std::vector<std::shared_ptr<UdpEndpoint>> udp;
+    std::vector<std::shared_ptr<ListenerTls>> tls;
     for (auto& b : bound_) {
       if (shard < b.tcp.size()) tcp.push_back(b.tcp[shard]);
       if (shard < b.udp.size()) udp.push_back(b.udp[shard]);
+      if (shard == 0 && b.tls) tls.push_back(b.tls);
     }
-    boost::asio::post(env_.io.executor(shard), [&table = env_.table, shard, finished, tcp, udp] {
+    boost::asio::post(env_.io.executor(shard), [&table = env_.table, shard, finished, tcp, udp, tls] {
       for (auto& t : tcp) t->stop();
       for (auto& u : udp) u->stop();
+      for (auto& t : tls) t->stop();
       table.for_each(shard, [](DeviceConn& c) { c.end(close_reason::kShutdown, false); });
       finished->set_value();
     });

@@ -18,6 +18,7 @@ namespace exproto::host {
 
 class TcpListener;
 class UdpEndpoint;
+class ListenerTls;
 
 class Listeners {
  public:
@@ -48,6 +49,7 @@ class Listeners {
     std::size_t route;
     std::vector<std::shared_ptr<TcpListener>> tcp;  // one per shard (tcp, ssl)
     std::vector<std::shared_ptr<UdpEndpoint>> udp;  // one per shard (udp)
+    std::shared_ptr<ListenerTls> tls;               // ssl: re-read every tls.refresh_s on shard 0
     uint16_t port = 0;
   };
   std::expected<Bound, std::string> bind_route(std::size_t index, const Route& route, const DeviceLimits& limits);

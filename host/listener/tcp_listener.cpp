@@ -23,7 +23,7 @@ bool resource_shortage(const boost::system::error_code& ec) {
 }  // namespace
 
 TcpListener::TcpListener(DeviceEnv& env, std::size_t shard, std::size_t listener,
-                         std::shared_ptr<const DeviceLimits> limits, std::shared_ptr<boost::asio::ssl::context> tls)
+                         std::shared_ptr<const DeviceLimits> limits, std::shared_ptr<ListenerTls> tls)
     : env_(env),
       shard_(shard),
       listener_(listener),
@@ -100,7 +100,7 @@ void TcpListener::accepted(boost::asio::ip::tcp::socket socket) {
   meta.sock_port = local.port();
   std::string id = env_.io.make_conn_id(shard_, listener_);
   if (tls_) {
-    auto conn = std::make_shared<TlsConn>(env_, limits_, shard_, std::move(id), std::move(socket), tls_);
+    auto conn = std::make_shared<TlsConn>(env_, limits_, shard_, std::move(id), std::move(socket), tls_->current());
     conn->handshake_then_open(std::move(meta));
   } else {
     auto conn = std::make_shared<TcpConn>(env_, limits_, shard_, std::move(id), std::move(socket));

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstddef>
@@ -13,14 +12,15 @@
 
 #include "host/config/config.h"
 #include "host/listener/device_env.h"
+#include "host/listener/listener_tls.h"
 
 namespace exproto::host {
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
  public:
-  // `tls`: the listener's context for socktype ssl; null for tcp.
+  // `tls`: the listener's TLS for socktype ssl; null for tcp.
   TcpListener(DeviceEnv& env, std::size_t shard, std::size_t listener, std::shared_ptr<const DeviceLimits> limits,
-              std::shared_ptr<boost::asio::ssl::context> tls);
+              std::shared_ptr<ListenerTls> tls);
 
   // Opens, binds and listens (before start; any thread).
   std::expected<void, std::string> bind(const boost::asio::ip::tcp::endpoint& at);
@@ -38,7 +38,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   const std::size_t shard_;
   const std::size_t listener_;
   std::shared_ptr<const DeviceLimits> limits_;
-  std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<ListenerTls> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;  // after accept() ran out of fds or memory
 };

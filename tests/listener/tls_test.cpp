@@ -97,3 +97,32 @@ TEST_CASE("tls: the line codec end to end, Close after queued bytes, device clos
 }  // TEST_SUITE
 
 }  // namespace ltest
+
+namespace ltest {
+
+TEST_CASE("tls: replaced certificate files serve new connections after refresh_s, established ones go on") {
+  itest::TestPki pki;
+  namespace fs = std::filesystem;
+  const auto live_cert = pki.dir() / "live.pem";
+  const auto live_key = pki.dir() / "live.key";
+  fs::copy_file(pki.server_cert(), live_cert);
+  fs::copy_file(pki.server_key(), live_key);
+  RigOptions o;
+  o.socktype = SockType::ssl;
+  o.tls = HandlerTls{live_cert, live_key, {}, 1};
+  Rig r(o);
+  TlsDevice before(r.port, pki.ca());
+  REQUIRE_MESSAGE(before.ok(), before.error());
+  REQUIRE(before.send("PING\n"));
+  REQUIRE(before.read_line() == "PONG");
+
+  // A certificate of CA b replaces CA a's.
+  fs::copy_file(pki.other_server_cert(), live_cert, fs::copy_options::overwrite_existing);
+  fs::copy_file(pki.other_server_key(), live_key, fs::copy_options::overwrite_existing);
+  CHECK(wait_until([&] { return TlsDevice(r.port, pki.other_ca()).ok(); }, 6s));
+  CHECK_FALSE(TlsDevice(r.port, pki.ca()).ok());
+  REQUIRE(before.send("PING\n"));
+  CHECK(before.read_line() == "PONG");
+}
+
+}  // namespace ltest
