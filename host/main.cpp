@@ -14,6 +14,7 @@
 
 #include "host/admin/ctl.h"
 #include "host/app/app.h"
+#include "host/app/grpc_runtime.h"
 #include "host/app/route_reload_thread.h"
 #include "host/app/service_notify.h"
 #include "host/config/config.h"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   runner->add_option("--label", runner_options.label);
   CLI11_PARSE(cli, argc, argv);
 
+  exproto::host::tune_grpc_runtime();
   if (runner->parsed()) return exproto::host::run_codec_runner(runner_options);
   if (print_schema) {
     std::printf("%s\n", exproto::host::config_schema().dump(2).c_str());

@@ -38,7 +38,7 @@ std::size_t CallSequencer::drop_queued() {
   const std::size_t keep = in_flight_ ? 1 : 0;
   const std::size_t dropped = queue_.size() - keep;
   std::size_t freed = 0;
-  for (std::size_t i = keep; i < queue_.size(); ++i) freed += queue_[i].bytes;
+  for (auto it = std::next(queue_.begin(), static_cast<std::ptrdiff_t>(keep)); it != queue_.end(); ++it) freed += it->bytes;
   queue_.resize(keep);
   bytes_ -= freed;
   budget_->release(freed);

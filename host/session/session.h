@@ -7,7 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -134,7 +134,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<CallSequencer> calls_;
 
   mutable std::mutex mu_;
-  std::deque<Event> queue_;
+  // A list, not a deque: libstdc++'s deque allocates ~550 B even when empty, and an idle session's
+  // queue is empty (issue 9: memory per idle session).
+  std::list<Event> queue_;
   std::size_t queued_bytes_ = 0;  // event_payload_bytes() of queue_, also reserved in env_.budget
   std::vector<Ack> deferred_acks_;
   bool scheduled_ = false;

@@ -5,6 +5,7 @@
 #   host_fuzz_elf_check   check_elf_reloadable on arbitrary files (through a memfd)
 #   host_fuzz_descriptor  check_descriptor on descriptors whose fields come from the input
 #   host_fuzz_signature   parse_signature_file / parse_public_key (+ their format round trips)
+#   host_fuzz_mqtt_packet the MQTT decoder on broker bytes: whole vs split reads, encode round trips
 # Only the gRPC-free host sources they need are compiled, once, into one instrumented library;
 # host/registry/codec_library.cpp (dlopen through Boost.DLL) is replaced by a link seam that takes
 # the test codec's entry function instead.
@@ -61,3 +62,12 @@ foreach(_name config events elf_check descriptor signature)
   target_link_libraries(host_fuzz_${_name} PRIVATE host_fuzz_core)
   target_link_options(host_fuzz_${_name} PRIVATE -fsanitize=fuzzer)
 endforeach()
+
+# The MQTT wire code only (no Asio, no connection): it needs nothing else of the host.
+add_executable(host_fuzz_mqtt_packet ${CMAKE_CURRENT_LIST_DIR}/host/fuzz_mqtt_packet.cpp
+  ${_host}/mqtt/names.cpp ${_host}/mqtt/packet_decode.cpp ${_host}/mqtt/packet_decoder.cpp
+  ${_host}/mqtt/packet_encode.cpp ${_host}/mqtt/properties.cpp ${_host}/mqtt/reason_codes.cpp
+  ${_host}/mqtt/utf8.cpp ${_host}/mqtt/wire_reader.cpp ${_host}/mqtt/wire_writer.cpp)
+target_include_directories(host_fuzz_mqtt_packet PRIVATE "${_root}" "${CMAKE_CURRENT_LIST_DIR}/host")
+target_compile_options(host_fuzz_mqtt_packet PRIVATE ${_host_fuzz_std} ${_host_fuzz_san} -fsanitize=fuzzer)
+target_link_options(host_fuzz_mqtt_packet PRIVATE ${_host_fuzz_san} -fsanitize=fuzzer)

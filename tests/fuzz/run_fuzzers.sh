@@ -10,25 +10,8 @@ set -euo pipefail
 cmake_bin=$1 src=$2 build=$3 seconds=$4
 shift 4
 
-mkdir -p "$build"
-probe="$build/probe"
-cxx=""
-for c in clang++-16 clang++-17 clang++-18 clang++-19 clang++; do
-  command -v "$c" >/dev/null || continue
-  if printf '%s\n' '#include <cstddef>' '#include <cstdint>' '#include <expected>' \
-      'std::expected<int, int> f() { return 1; }' \
-      'extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return *f() - 1; }' |
-      "$c" -x c++ -std=c++2b -Wno-builtin-macro-redefined -U__cpp_concepts -D__cpp_concepts=202002L \
-        -fsanitize=fuzzer,address,undefined -o "$probe" - 2>"$build/probe.log"; then
-    cxx=$(command -v "$c"); break
-  fi
-done
-if [ -z "$cxx" ]; then
-  cat "$build/probe.log" 2>/dev/null || true
-  echo "SKIPPED: no clang++ (>= 16) here links -fsanitize=fuzzer,address,undefined with std::expected" \
-       "(install clang-16 and libclang-rt-16-dev)"
-  exit 77
-fi
+. "$(dirname "$0")/find_fuzz_clang.sh"
+find_fuzz_clang "$build" || exit 77
 
 names=() seeds=()
 for spec in "$@"; do
