@@ -55,6 +55,9 @@ class IoThreads {
   std::optional<std::size_t> shard_of(std::string_view conn) const;
   // The executor of that shard: the MQTT side posts a device's connection work there.
   std::optional<Executor> executor_for(std::string_view conn);
+  // The same, with shard 0 for ids that name none: what host/mqtt's MqttUpstream::ExecutorFor
+  // wants (it asks for "" to place the host's own connection).
+  Executor executor_or_first(std::string_view conn) { return executor_for(conn).value_or(executor(0)); }
 
   // A receive buffer per shard, shared by every socket of that shard: an idle socket waits for
   // readability and owns no buffer. Only on the shard's own thread, and only from a completion

@@ -31,5 +31,7 @@ TEST_CASE("io threads: a conn id names its shard and listener, and executor_for 
   boost::asio::post(*ex, [&] { on_shard.set_value(io.on_shard(2) && !io.on_shard(0)); });
   CHECK(on_shard.get_future().get());
   CHECK_FALSE(io.on_shard(2));  // not from here
+  CHECK(io.executor_or_first("") == io.executor(0));
+  CHECK(io.executor_or_first(a) == io.executor(2));
   io.stop();
 }
