@@ -359,6 +359,7 @@ void read_native_listener(Fields& l, Route& out) {
   if (!out.listener_bind.empty()) {  // empty only when describing the schema
     out.listener.port = static_cast<uint32_t>(std::stoul(out.listener_bind.substr(out.listener_bind.rfind(':') + 1)));
   }
+  l.number("idle_timeout_s", out.listener_idle_timeout_s, 0, 86400);
   const bool ssl = out.listener.socktype == SockType::ssl;
   l.object("tls", [&](Fields& t) { read_handler_tls(t, out.listener_tls.emplace()); }, ssl);
   if (l.ok() && !ssl && out.listener_tls) l.fail("tls", "only for socktype ssl");

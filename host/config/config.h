@@ -54,6 +54,10 @@ struct Route {
   ListenerKey listener;
   std::string listener_bind;           // native mode: "host:port" the host listens on itself
   std::optional<HandlerTls> listener_tls;  // native mode, socktype ssl: the device-facing certificate
+  // Native mode: a TCP/TLS conn that sends no byte this long after it opened is closed
+  // ("{shutdown,idle_timeout}", EMQX's idle_timeout, default 30 s); a UDP peer is closed after
+  // this long without a datagram unless its codec started a keepalive. 0 = never.
+  uint32_t listener_idle_timeout_s = 30;
   ReloadPolicy reload = ReloadPolicy::automatic;
   uint32_t drain_deadline_ms = 600000;  // drain: how long old sessions may stay on an old generation
   std::string codec;        // codec name as its descriptor declares it

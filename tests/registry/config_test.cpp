@@ -381,6 +381,7 @@ TEST_CASE("config: mode defaults to exproto; native mode reads mqtt and listener
   CHECK(n->routes[0].config_json == R"({"a":1})");
   CHECK(n->routes[1].listener_bind == "[::1]:7994");
   CHECK(n->routes[1].listener.socktype == SockType::udp);
+  CHECK(n->routes[0].listener_idle_timeout_s == 30);  // EMQX's idle_timeout default
 
   const auto d = parse_config(native_doc(kNativeRoute));
   REQUIRE(d.has_value());
@@ -416,6 +417,15 @@ TEST_CASE("config: native listeners and mqtt are validated with key paths") {
         "routes[0].listener.bind: expected \"host:port\", got \"0.0.0.0\"");
   CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:0","socktype":"tcp"},"codec":"jt808"}])")) ==
         "routes[0].listener.bind: expected \"host:port\", got \"0.0.0.0:0\"");
+  const auto idle = parse_config(
+      native_doc(R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"udp","idle_timeout_s":0},"codec":"jt808"}])"));
+  REQUIRE_MESSAGE(idle.has_value(), (idle ? "" : idle.error()));
+  CHECK(idle->routes[0].listener_idle_timeout_s == 0);
+  CHECK(error_of(native_doc(
+            R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp","idle_timeout_s":86401},"codec":"jt808"}])")) ==
+        "routes[0].listener.idle_timeout_s: expected an integer in 0..86400, got 86401");
+  CHECK(error_of(doc(R"([{"listener":{"port":7993,"socktype":"tcp","idle_timeout_s":5},"codec":"jt808"}])")) ==
+        "routes[0].listener.idle_timeout_s: unknown key");
   CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:5684","socktype":"dtls"},"codec":"jt808"}])")) ==
         "routes[0].listener.socktype: expected one of tcp|ssl|udp, got \"dtls\"");
   CHECK(error_of(native_doc(R"([{"listener":{"bind":"0.0.0.0:8883","socktype":"ssl"},"codec":"jt808"}])")) ==
