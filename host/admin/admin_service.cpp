@@ -13,9 +13,9 @@ namespace pb = exproto::admin::v1;
 
 grpc::Status AdminService::Status(grpc::ServerContext*, const pb::StatusRequest*, pb::StatusReply* reply) {
   reply->set_host_version(EXPROTO_HOST_VERSION);
-  reply->set_ready(adapter_.ready());
+  reply->set_ready(adapter_ == nullptr || adapter_->ready());
   reply->set_sessions(dispatcher_.session_count());
-  for (const auto& a : adapter_.status()) {
+  for (const auto& a : adapter_ ? adapter_->status() : decltype(adapter_->status()){}) {
     auto* out = reply->add_adapter();
     out->set_address(a.address);
     out->set_state(a.state);

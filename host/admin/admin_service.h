@@ -14,7 +14,7 @@ struct Metrics;
 
 class AdminService final : public exproto::admin::v1::Admin::Service {
  public:
-  AdminService(Reloader& reloader, const exproto::host::Metrics& metrics, const AdapterClient& adapter,
+  AdminService(Reloader& reloader, const exproto::host::Metrics& metrics, const AdapterClient* adapter,
                const Dispatcher& dispatcher)
       : reloader_(reloader), metrics_(metrics), adapter_(adapter), dispatcher_(dispatcher) {}
 
@@ -30,7 +30,7 @@ class AdminService final : public exproto::admin::v1::Admin::Service {
  private:
   Reloader& reloader_;
   const exproto::host::Metrics& metrics_;  // the rpc named Metrics hides the type in this class
-  const AdapterClient& adapter_;
+  const AdapterClient* adapter_;  // null in native mode: no EMQX
   const Dispatcher& dispatcher_;
 };
 

@@ -15,7 +15,7 @@
 #include "host/adapter/channel_credentials.h"
 #include "host/admin/admin_service.h"
 #include "host/admin/admin_socket.h"
-#include "host/app/mode_gate.h"
+#include "host/app/native_backend.h"
 #include "host/app/private_dir.h"
 #include "host/config/ip_address.h"
 #include "host/handler/handler_guard.h"
@@ -123,7 +123,8 @@ struct App::Parts {
   std::unique_ptr<IsolationHub> isolation;  // before everything holding codec instances: outlives them
   std::optional<PrivateDir> work_dir;
   std::unique_ptr<CodecRegistry> registry;
-  std::unique_ptr<AdapterClient> adapter;
+  std::unique_ptr<AdapterClient> adapter;  // exproto mode
+  std::unique_ptr<NativeBackend> native;   // native mode: device listeners + MQTT, instead of adapter and server
   std::unique_ptr<TimerService> timers;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -163,6 +164,10 @@ struct App::Parts {
     reconciler.reset();  // no more probes
     if (dispatcher) {
       dispatcher->set_draining();
+      // Native mode: the host owns the sockets, so it ends the devices (sessions get Closed
+      // "host:shutdown", MQTT sessions a normal DISCONNECT) and then waits for that work.
+      if (native) native->stop_devices(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0))));
       if (!dispatcher->wait_idle(deadline)) {
         spdlog::warn("shutdown: sessions still busy after shutdown.grace_ms ({} ms); failing what is left",
                      config.shutdown.grace_ms);
@@ -174,6 +179,7 @@ struct App::Parts {
           stopped_cleanly = false;
           if (adapter) adapter->stop_monitor();
           if (timers) timers->stop();
+          if (native) native->stop();  // the hung hook's calls then go nowhere, and nothing else runs
           return false;
         }
       }
@@ -191,6 +197,7 @@ struct App::Parts {
                     pool->threads());
       stopped_cleanly = false;
     }
+    if (native) native->stop();  // after the pool: no session calls into the io threads any more
     return stopped_cleanly;
   }
 
@@ -206,6 +213,7 @@ struct App::Parts {
       (void)registry.release();
       (void)timers.release();
       (void)adapter.release();
+      (void)native.release();
       (void)streaming.release();
       (void)unary.release();
       (void)guard.release();  // the services above use it
@@ -222,14 +230,60 @@ struct App::Parts {
     unary.reset();
     guard.reset();
     dispatcher.reset();  // sessions free their codec state
+    native.reset();      // after the sessions that call it
     timers.reset();
     adapter.reset();
     registry.reset();  // last: libraries unload once no instance refers to them
   }
 };
 
+// Exproto mode's event source: the gRPC server EMQX calls (both handler services, health).
+std::expected<void, std::string> serve_handler(App::Parts& p) {
+  const Config& config = p.config;
+  // grpc.health.v1 on the handler port (and the admin port): EMQX-side probes and orchestrators
+  // can see the host is up without speaking ExProto.
+  auto handler_credentials = handler_server_credentials(config.handler);
+  if (!handler_credentials) return std::unexpected(handler_credentials.error());
+  // gRPC only logs a bad rotated-in file and keeps the old pair; this says so in our log and metrics.
+  if (config.handler.tls) p.tls_monitor = std::make_unique<TlsFileMonitor>(*config.handler.tls, p.metrics);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.handler.bind, std::move(*handler_credentials), &p.port);
+  builder.RegisterService(p.unary.get());
+  builder.RegisterService(p.streaming.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.handler.max_receive_bytes));
+  // EMQX (gun) pings every 60 s even when idle; gRPC's defaults would count those as strikes
+  // and drop the connection with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, static_cast<int>(config.handler.max_concurrent_streams));
+  warn_about_exposure(config.handler);
+  p.server = builder.BuildAndStart();
+  if (!p.server || p.port == 0) {
+    return std::unexpected("handler.bind: cannot listen on " + config.handler.bind);
+  }
+  return {};
+}
+
+// Health follows EMQX's reachability (exproto mode), and the start-up line says what serves where.
+void announce_handler(App::Parts& p) {
+  const Config& config = p.config;
+  // Health follows EMQX's reachability: NOT_SERVING while no ConnectionAdapter address answers, so
+  // an orchestrator sees a host that cannot serve devices. A recovery sweeps the sessions EMQX may
+  // have forgotten meanwhile.
+  auto* health = p.server->GetHealthCheckService();
+  p.adapter->on_readiness([health, reconciler = p.reconciler.get()](bool ready, bool recovered) {
+    if (health != nullptr) health->SetServingStatus(ready);
+    if (recovered) reconciler->sweep_all();
+  });
+  if (health != nullptr) health->SetServingStatus(p.adapter->ready());
+  spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}, {}); "
+               "ConnectionAdapter at {} ({})",
+               EXPROTO_HOST_VERSION, config.handler.bind, p.port, handler_transport(config.handler),
+               fmt::join(config.adapter.addresses, ", "), config.adapter.tls ? "TLS" : "plaintext");
+}
+
 std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config) {
-  if (std::string why = unserved_mode(config); !why.empty()) return std::unexpected(why);
   auto p = std::make_unique<Parts>();
   p->config = config;
   const exproto_host_api* api = host_api_table();
@@ -261,9 +315,19 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     routes.add(r.listener, std::move(*instance), r);
   }
 
-  auto adapter_credentials = adapter_channel_credentials(config.adapter);
-  if (!adapter_credentials) return std::unexpected(adapter_credentials.error());
-  p->adapter = std::make_unique<AdapterClient>(config.adapter, std::move(*adapter_credentials), p->metrics);
+  const bool native = config.mode == Mode::native;
+  Upstream* upstream = nullptr;
+  if (native) {
+    auto backend = NativeBackend::create(config, *p->log_limits);
+    if (!backend) return std::unexpected(backend.error());
+    p->native = std::move(*backend);
+    upstream = &p->native->upstream();
+  } else {
+    auto adapter_credentials = adapter_channel_credentials(config.adapter);
+    if (!adapter_credentials) return std::unexpected(adapter_credentials.error());
+    p->adapter = std::make_unique<AdapterClient>(config.adapter, std::move(*adapter_credentials), p->metrics);
+    upstream = p->adapter.get();
+  }
   p->timers = std::make_unique<TimerService>();
   // A hook that overran is seen by the watchdog long before it returns (if ever): its codec stops
   // running inline at once, so no more transport threads are lost to it.
@@ -272,7 +336,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
       config.sessions.workers,
       WorkerPool::Watchdog{std::chrono::milliseconds(config.sessions.hook_timeout_ms), config.sessions.max_extra_workers,
                            &p->metrics, [inline_policy](const std::string& codec) { inline_policy->demote(codec); }});
-  SessionEnv env{*p->pool, *p->timers, *p->adapter, p->metrics, config.sessions, api, {}};
+  SessionEnv env{*p->pool, *p->timers, *upstream, p->metrics, config.sessions, api, {}};
   env.budget = std::make_shared<MemoryBudget>(config.sessions.max_total_queued_bytes, &p->metrics.queued_bytes);
   env.log_limits = p->log_limits;
   env.inline_policy = inline_policy;
@@ -284,9 +348,11 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->dispatcher = std::make_unique<Dispatcher>(std::move(env), std::move(routes));
   p->reconciler = std::make_shared<Reconciler>(*p->dispatcher, config.sessions);
   *reconciler_ref = p->reconciler;
-  p->guard = std::make_unique<HandlerGuard>(config.handler, p->metrics, *p->log_limits);
-  p->unary = std::make_unique<UnaryService>(*p->dispatcher, *p->guard);
-  p->streaming = std::make_unique<StreamService>(*p->dispatcher, *p->guard);
+  if (!native) {
+    p->guard = std::make_unique<HandlerGuard>(config.handler, p->metrics, *p->log_limits);
+    p->unary = std::make_unique<UnaryService>(*p->dispatcher, *p->guard);
+    p->streaming = std::make_unique<StreamService>(*p->dispatcher, *p->guard);
+  }
   p->isolation->attach(p->dispatcher.get());
   InstancePolicy instances{
       [hub = p->isolation.get()](const std::shared_ptr<const CodecLibrary>& lib, const Route& route) {
@@ -305,28 +371,11 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     p->watcher = std::move(*watcher);
   }
 
-  // grpc.health.v1 on the handler port (and the admin port): EMQX-side probes and orchestrators
-  // can see the host is up without speaking ExProto.
-  auto handler_credentials = handler_server_credentials(config.handler);
-  if (!handler_credentials) return std::unexpected(handler_credentials.error());
-  // gRPC only logs a bad rotated-in file and keeps the old pair; this says so in our log and metrics.
-  if (config.handler.tls) p->tls_monitor = std::make_unique<TlsFileMonitor>(*config.handler.tls, p->metrics);
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.handler.bind, std::move(*handler_credentials), &p->port);
-  builder.RegisterService(p->unary.get());
-  builder.RegisterService(p->streaming.get());
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config.handler.max_receive_bytes));
-  // EMQX (gun) pings every 60 s even when idle; gRPC's defaults would count those as strikes
-  // and drop the connection with GOAWAY.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, static_cast<int>(config.handler.max_concurrent_streams));
-  warn_about_exposure(config.handler);
-  p->server = builder.BuildAndStart();
-  if (!p->server || p->port == 0) {
-    return std::unexpected("handler.bind: cannot listen on " + config.handler.bind);
+  grpc::EnableDefaultHealthCheckService(true);  // on the handler port and the admin endpoint
+  if (native) {
+    if (auto started = p->native->start(*p->dispatcher); !started) return std::unexpected(started.error());
+  } else if (auto served = serve_handler(*p); !served) {
+    return std::unexpected(served.error());
   }
   if (!config.admin.socket.empty() || !config.admin.bind.empty()) {
     // A config built in code skipped parse_config: the one rule that keeps admin off the network
@@ -341,7 +390,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
       p->admin_socket = std::move(*socket);
       address = p->admin_socket->grpc_address();
     }
-    p->admin = std::make_unique<AdminService>(*p->reloader, p->metrics, *p->adapter, *p->dispatcher);
+    p->admin = std::make_unique<AdminService>(*p->reloader, p->metrics, p->adapter.get(), *p->dispatcher);
     grpc::ServerBuilder admin;
     int* selected_port = p->admin_socket ? nullptr : &p->admin_port;
     admin.AddListeningPort(address, grpc::InsecureServerCredentials(), selected_port);
@@ -377,19 +426,18 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     spdlog::info("metrics endpoint on http://{} (port {}): /metrics /healthz /readyz", config.metrics.bind,
                  p->metrics_endpoint->port());
   }
-  // Health follows EMQX's reachability: NOT_SERVING while no ConnectionAdapter address answers, so
-  // an orchestrator sees a host that cannot serve devices. A recovery sweeps the sessions EMQX may
-  // have forgotten meanwhile.
-  auto* health = p->server->GetHealthCheckService();
-  p->adapter->on_readiness([health, reconciler = p->reconciler.get()](bool ready, bool recovered) {
-    if (health != nullptr) health->SetServingStatus(ready);
-    if (recovered) reconciler->sweep_all();
-  });
-  if (health != nullptr) health->SetServingStatus(p->adapter->ready());
-  spdlog::info("exproto-host {} serving ConnectionUnaryHandler and ConnectionHandler on {} (port {}, {}); "
-               "ConnectionAdapter at {} ({})",
-               EXPROTO_HOST_VERSION, config.handler.bind, p->port, handler_transport(config.handler),
-               fmt::join(config.adapter.addresses, ", "), config.adapter.tls ? "TLS" : "plaintext");
+  if (native) {
+    p->metrics.adapter_ready.set(1);  // no EMQX to wait for: each device's MQTT connection says its own
+    for (std::size_t i = 0; i < config.routes.size(); ++i) {
+      const auto& r = config.routes[i];
+      spdlog::info("exproto-host {} native mode: routes[{}] listening on {} ({}, port {}); MQTT broker {} ({}, MQTT {})",
+                   EXPROTO_HOST_VERSION, i, r.listener_bind, to_string(r.listener.socktype), p->native->port(i),
+                   config.mqtt.server, config.mqtt.tls ? "TLS" : "plaintext",
+                   config.mqtt.protocol_version == MqttVersion::v5 ? "5" : "3.1.1");
+    }
+  } else {
+    announce_handler(*p);
+  }
   return std::make_unique<App>(std::move(p));
 }
 
@@ -399,6 +447,7 @@ App::~App() = default;
 bool App::stop() { return parts_->stop(); }
 
 int App::handler_port() const { return parts_->port; }
+int App::listener_port(std::size_t route) const { return parts_->native ? parts_->native->port(route) : 0; }
 Metrics& App::metrics() { return parts_->metrics; }
 const Dispatcher& App::dispatcher() const { return *parts_->dispatcher; }
 Reloader& App::reloader() { return *parts_->reloader; }
@@ -414,6 +463,7 @@ int App::admin_port() const { return parts_->admin_port; }
 int App::metrics_port() const { return parts_->metrics_endpoint ? parts_->metrics_endpoint->port() : 0; }
 std::vector<std::pair<std::string, std::string>> App::adapter_status() const {
   std::vector<std::pair<std::string, std::string>> out;
+  if (!parts_->adapter) return out;  // native mode: no EMQX
   for (const auto& a : parts_->adapter->status()) out.emplace_back(a.address, a.state);
   return out;
 }

@@ -30,7 +30,9 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  int handler_port() const;  // the port actually bound (config may say 0)
+  int handler_port() const;  // the port actually bound (config may say 0); 0 in native mode
+  // Native mode: the port routes[route] listens on for devices (its bind may say 0); 0 otherwise.
+  int listener_port(std::size_t route) const;
   Metrics& metrics();
   const Dispatcher& dispatcher() const;
   Reloader& reloader();  // hot reload: reload, rollback, status

@@ -12,7 +12,7 @@ add_executable(host_asan_unit_tests
   ${_unit}/session_test.cpp ${_unit}/dispatcher_test.cpp ${_unit}/reliability_test.cpp
   ${_unit}/inline_dispatch_test.cpp ${_unit}/timer_service_test.cpp
   ${_root}/tests/registry/config_test.cpp ${_root}/tests/registry/security_config_test.cpp
-  ${_root}/host/session/reconciler.cpp ${_root}/host/app/mode_gate.cpp)
+  ${_root}/host/session/reconciler.cpp)
 # The harness names the codec file to load; the link seam ignores it and uses the linked entry.
 target_compile_definitions(host_asan_unit_tests PRIVATE UNIT_ECHO_CODEC="linked-in:unit_echo_codec"
   EXPROTO_EXAMPLE_CONFIG_DIR="${_root}/config")

@@ -449,17 +449,6 @@ TEST_CASE("config: native listeners and mqtt are validated with key paths") {
   CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"sever":"x:1"})")) == "mqtt.sever: unknown key");
 }
 
-#include "host/app/mode_gate.h"
-
-TEST_CASE("config: native mode parses but the host refuses to start it until the backend exists") {
-  const auto e = parse_config(doc());
-  REQUIRE(e.has_value());
-  CHECK(unserved_mode(*e).empty());
-  const auto n = parse_config(native_doc(kNativeRoute));
-  REQUIRE(n.has_value());
-  CHECK(unserved_mode(*n).starts_with("native mode is not implemented yet: "));
-}
-
 TEST_CASE("config schema: described by the readers themselves, one branch per mode") {
   const auto schema = config_schema();
   REQUIRE(schema["oneOf"].size() == 2);

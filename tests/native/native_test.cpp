@@ -1,0 +1,139 @@
+// Native mode as an operator runs it: exproto-host owns the device sockets and is an MQTT client
+// of a real broker per device. What devices see (replies, messages, closes) and what the host
+// holds (sessions) are asserted; the broker is mosquitto, killed and taken over as in production.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "device_client.h"
+#include "host/app/app.h"
+#include "host/config/config.h"
+#include "mosquitto.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using exproto::host::App;
+
+std::string native_config(const std::string& broker, const std::string& extra_mqtt = "") {
+  const std::string plugins = std::filesystem::path(LINE_SO).parent_path().string();
+  return R"({"mode": "native",
+    "mqtt": {"server": ")" + broker + R"(", "clientid_prefix": "dev-", "connect_timeout_ms": 3000)" + extra_mqtt + R"(},
+    "plugins": {"dir": ")" + plugins + R"("},
+    "routes": [{"listener": {"bind": "127.0.0.1:0", "socktype": "tcp"}, "codec": "line"}],
+    "log": {"level": "warn"}})";
+}
+
+std::unique_ptr<App> start_host(const std::string& json) {
+  auto config = exproto::host::parse_config(json);
+  REQUIRE_MESSAGE(config.has_value(), (config ? "" : config.error()));
+  auto app = App::start(*config);
+  REQUIRE_MESSAGE(app.has_value(), (app ? "" : app.error()));
+  REQUIRE((*app)->listener_port(0) != 0);
+  return std::move(*app);
+}
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+// A device of the line protocol: sends a command, returns the next line it got back.
+std::string ask(ltest::TcpDevice& d, const std::string& line) {
+  REQUIRE(d.send(line + "\n"));
+  return d.read_line().value_or("<nothing>");
+}
+
+}  // namespace
+
+TEST_CASE("native mode: devices connect, publish and receive through a real broker") {
+  mqtt_test::Mosquitto broker;
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+
+  ltest::TcpDevice a(port), b(port);
+  CHECK(ask(a, "CONNECT alpha") == "OK");
+  CHECK(ask(b, "CONNECT beta") == "OK");
+  CHECK(ask(b, "SUB t/up 1") == "OK");
+  CHECK(ask(a, "PUB t/up hello from alpha") == "OK");
+  CHECK(b.read_line() == "MSG t/up hello from alpha");
+  // Order: many messages in a row arrive in order, each once.
+  for (int i = 0; i < 50; ++i) REQUIRE(a.send("PUB t/up m" + std::to_string(i) + "\n"));
+  for (int i = 0; i < 50; ++i) CHECK(a.read_line() == "OK");
+  for (int i = 0; i < 50; ++i) CHECK(b.read_line() == "MSG t/up m" + std::to_string(i));
+  CHECK(app->metrics().sessions_active.get() == 2);
+
+  // A device that leaves ends its session (and its MQTT connection).
+  CHECK(ask(a, "QUIT") == "OK");
+  CHECK(a.read_until_closed().has_value());
+  CHECK(wait_until([&] { return app->metrics().sessions_active.get() == 1; }));
+  CHECK(app->stop());
+  CHECK(b.read_until_closed().has_value());  // the host's shutdown closes its devices
+}
+
+TEST_CASE("native mode: the broker's authentication answers the codec's authenticate") {
+  mqtt_test::Mosquitto broker({.allow_anonymous = false, .user = "dev-meter", .password = "s3cret"});
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+  ltest::TcpDevice bad(port);
+  const std::string denied = ask(bad, "CONNECT meter dev-meter wrong");
+  CHECK(denied.starts_with("ERROR "));
+  // The device stays connected and may try again, as through EMQX.
+  CHECK(ask(bad, "CONNECT meter dev-meter s3cret") == "OK");
+  CHECK(ask(bad, "PUB t/x 1") == "OK");
+}
+
+TEST_CASE("native mode: an unreachable broker fails authenticate, the device stays and can retry") {
+  const uint16_t free_port = mqtt_test::free_loopback_port();
+  auto app = start_host(native_config("127.0.0.1:" + std::to_string(free_port)));
+  ltest::TcpDevice d(static_cast<uint16_t>(app->listener_port(0)));
+  const std::string reply = ask(d, "CONNECT nobody");
+  CHECK(reply.starts_with("ERROR "));
+  CHECK(ask(d, "PING") == "PONG");
+  CHECK(app->metrics().sessions_active.get() == 1);
+}
+
+TEST_CASE("native mode: a takeover by the same clientid closes the older device") {
+  mqtt_test::Mosquitto broker;
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+  ltest::TcpDevice first(port);
+  CHECK(ask(first, "CONNECT truck7") == "OK");
+  ltest::TcpDevice second(port);
+  CHECK(ask(second, "CONNECT truck7") == "OK");
+  // The broker dropped the first MQTT session; its device socket is closed, never reconnected.
+  CHECK(first.read_until_closed().has_value());
+  CHECK(ask(second, "PUB t/x still here") == "OK");
+  CHECK(wait_until([&] { return app->metrics().sessions_active.get() == 1; }));
+}
+
+TEST_CASE("native mode: the broker dying closes its devices, they reconnect once it is back") {
+  mqtt_test::Mosquitto broker;
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+  {
+    ltest::TcpDevice d(port);
+    CHECK(ask(d, "CONNECT pump1") == "OK");
+    broker.kill();
+    CHECK(d.read_until_closed().has_value());
+  }
+  CHECK(wait_until([&] { return app->metrics().sessions_active.get() == 0; }));
+  broker.restart();
+  ltest::TcpDevice again(port);
+  std::string reply;
+  // The shared reconnect backoff may hold the first CONNECT after the outage back a moment.
+  for (int i = 0; i < 20 && reply != "OK"; ++i) {
+    reply = ask(again, "CONNECT pump1");
+    if (reply != "OK") std::this_thread::sleep_for(200ms);
+  }
+  CHECK(reply == "OK");
+  CHECK(ask(again, "PUB t/x back") == "OK");
+}
