@@ -71,23 +71,29 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
                                                                             const std::filesystem::path& work_dir,
                                                                             const exproto_host_api* api,
                                                                             const std::filesystem::path& archive_dir,
-                                                                            const LoadPolicy& policy) {
-  if (api == nullptr) return std::unexpected("no host API table given");
+                                                                            const LoadPolicy& policy,
+                                                                            LoadRefusal* refusal) {
+  // Each refusal below says which check it was, for the bounded metrics label.
+  const auto refuse = [refusal](LoadRefusal why, std::string message) {
+    if (refusal != nullptr) *refusal = why;
+    return std::unexpected(std::move(message));
+  };
+  if (api == nullptr) return refuse(LoadRefusal::not_a_codec, "no host API table given");
   auto impl = std::make_unique<Impl>();
   impl->source = file;
   {
     auto copy = PrivateCopy::make(file, work_dir.empty() ? std::filesystem::temp_directory_path() : work_dir, policy);
-    if (!copy) return std::unexpected(copy.error());
+    if (!copy) return refuse(LoadRefusal::file, copy.error());
     auto mark = Clock::now();
     impl->steps.copy_hash = copy->took();
     impl->steps.bytes = copy->size();
     impl->sha256 = copy->sha256();
     // Checked on the private copy (the exact bytes dlopen will map) before any of its code runs.
     auto signature = check_signature(file, impl->sha256, policy);
-    if (!signature) return std::unexpected(signature.error());
+    if (!signature) return refuse(LoadRefusal::signature, signature.error());
     impl->signer = signature->signer;
     if (auto reloadable = check_elf_reloadable(copy->fd(), copy->size()); !reloadable) {
-      return std::unexpected(reloadable.error());
+      return refuse(LoadRefusal::elf, reloadable.error());
     }
     impl->steps.checks = since(mark);
     // RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
@@ -96,7 +102,7 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
     ::dlerror();  // clear a stale message so the one reported is this load's
     impl->library.load(boost::dll::fs::path(copy->path().native()), ec,
                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-    if (ec || !impl->library.is_loaded()) return std::unexpected(dlopen_error(copy->path(), file));
+    if (ec || !impl->library.is_loaded()) return refuse(LoadRefusal::dlopen, dlopen_error(copy->path(), file));
     impl->steps.dlopen = since(mark);
     impl->private_path = copy->path();
     if (!archive_dir.empty()) {
@@ -115,7 +121,7 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
 
   auto mark = Clock::now();
   if (!impl->library.has(EXPROTO_CODEC_ENTRY_SYMBOL)) {
-    return std::unexpected(std::string("not a codec: no symbol ") + EXPROTO_CODEC_ENTRY_SYMBOL);
+    return refuse(LoadRefusal::not_a_codec, std::string("not a codec: no symbol ") + EXPROTO_CODEC_ENTRY_SYMBOL);
   }
   auto& entry = impl->library.get<EntryFn>(EXPROTO_CODEC_ENTRY_SYMBOL);
   const exproto_codec_descriptor* raw = nullptr;
@@ -124,10 +130,10 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
   } catch (...) {
     // The ABI forbids it, but a C++ codec built without the SDK can still throw; refuse the
     // file rather than let it unwind through the loader.
-    return std::unexpected("the entry function threw an exception");
+    return refuse(LoadRefusal::not_a_codec, "the entry function threw an exception");
   }
   auto checked = check_descriptor(raw);
-  if (!checked) return std::unexpected(checked.error());
+  if (!checked) return refuse(LoadRefusal::descriptor, checked.error());
 
   impl->descriptor = checked->hooks;
   impl->name = std::move(checked->name);

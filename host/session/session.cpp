@@ -395,6 +395,7 @@ void Session::on_opened(event::Opened& e) {
   }
   if (st != EXPROTO_STATUS_OK || state == nullptr) {
     env_.metrics.codec_failures.inc();
+    env_.metrics.hook_errors.inc({codec_->library().name(), "on_session_open"});
     spdlog::error("codec '{}' refused conn {} (on_session_open status {}); closing it", codec_->library().name(),
                   conn_, st);
     phase_ = Phase::codec_closed;
@@ -410,6 +411,7 @@ void Session::on_opened(event::Opened& e) {
 bool Session::check_status(exproto_type_status st, const char* hook) {
   if (st == EXPROTO_STATUS_OK) return true;
   env_.metrics.codec_failures.inc();
+  env_.metrics.hook_errors.inc({codec_->library().name(), hook});
   spdlog::warn("codec '{}' {} failed with status {} on conn {}; closing that connection", codec_->library().name(),
                hook, st, conn_);
   close_from_host(fmt::format("{} failed with status {}", hook, st));

@@ -41,7 +41,7 @@ add_library(host_fuzz_core STATIC
   ${_host}/registry/descriptor_check.cpp ${_host}/registry/elf_check.cpp
   ${_host}/session/call_sequencer.cpp ${_host}/session/dispatcher.cpp ${_host}/session/event_name.cpp
   ${_host}/session/host_api.cpp ${_host}/session/session.cpp ${_host}/session/worker_pool.cpp
-  ${_host}/timers/timer_service.cpp ${_host}/metrics/metrics.cpp ${_host}/metrics/histogram.cpp
+  ${_host}/timers/timer_service.cpp ${_host}/metrics/metrics.cpp ${_host}/metrics/histogram.cpp ${_host}/metrics/counter_family.cpp
   ${_host}/log/log_limiter.cpp ${_host}/log/log_context.cpp
   ${_host}/upstream/call_kind_name.cpp
   ${CMAKE_CURRENT_LIST_DIR}/host/linked_codec_library.cpp)

@@ -27,10 +27,14 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
                                                                             const std::filesystem::path&,
                                                                             const exproto_host_api* api,
                                                                             const std::filesystem::path&,
-                                                                            const LoadPolicy&) {
+                                                                            const LoadPolicy&,
+                                                                            LoadRefusal* refusal) {
   if (api == nullptr) return std::unexpected("no host API table given");
   auto checked = check_descriptor(exproto_codec_entry_v1(api));
-  if (!checked) return std::unexpected(checked.error());
+  if (!checked) {
+    if (refusal != nullptr) *refusal = LoadRefusal::descriptor;
+    return std::unexpected(checked.error());
+  }
   auto impl = std::make_unique<Impl>();
   impl->source = file;
   impl->descriptor = checked->hooks;
