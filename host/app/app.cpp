@@ -111,6 +111,7 @@ IsolationSettings isolation_settings(const Config& config, const std::filesystem
   s.runner = config.isolation.runner.empty() ? std::filesystem::path("/proc/self/exe") : config.isolation.runner;
   s.work_dir = work_dir;
   s.log_level = config.log.level;
+  s.log_format = config.log.format;
   s.hook_timeout = std::chrono::milliseconds(config.sessions.hook_timeout_ms);
   // One channel per hook that can run at once: every worker, the watchdog's replacements, and one
   // for the control thread.
