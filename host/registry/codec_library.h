@@ -16,6 +16,8 @@
 
 namespace exproto::host {
 
+struct CodecLibraryFacts;
+
 class CodecLibrary {
  public:
   // Loads `file`. `work_dir` receives the private copy (removed again once mapped, so that an
@@ -72,6 +74,9 @@ class CodecLibrary {
   CodecLibrary(Key, std::unique_ptr<Impl> impl);  // use load()
 
  private:
+  // What the accessors read (host/registry/codec_library_facts.h); defined beside Impl.
+  const CodecLibraryFacts& facts() const;
+
   std::unique_ptr<Impl> impl_;
 };
 
