@@ -63,6 +63,20 @@ endfunction()
 _exproto_package_docs(host exproto-host)
 _exproto_package_docs(sdk exproto-plugin-api-dev)
 
+# ---- manual pages (deploy/man, hand-written roff; tests/packaging checks them against --help) ----
+# Version filled in, gzip -9n (no name or time stamp) as Debian policy wants them.
+function(_exproto_man_page component page section)
+  set(VERSION "${PROJECT_VERSION}")
+  configure_file("${PROJECT_SOURCE_DIR}/deploy/man/${page}.${section}" "${_debian}/man/${page}.${section}" @ONLY)
+  execute_process(COMMAND gzip -9nc "${_debian}/man/${page}.${section}"
+                  OUTPUT_FILE "${_debian}/man/${page}.${section}.gz" COMMAND_ERROR_IS_FATAL ANY)
+  install(FILES "${_debian}/man/${page}.${section}.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man${section}"
+          COMPONENT ${component})
+endfunction()
+_exproto_man_page(host exproto-host 8)
+_exproto_man_page(sdk exproto-codec-check 1)
+_exproto_man_page(sdk exproto-codec-sign 1)
+
 # ---- codec-jt808: the per-codec package example ----
 set(_components host sdk)
 if(TARGET jt808)

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   runner->add_option("--work-dir", runner_options.work_dir);
   runner->add_option("--channels", runner_options.channels)->required();
   runner->add_option("--log-level", runner_options.log_level);
+  runner->add_option("--log-format", runner_options.log_format);
   runner->add_option("--label", runner_options.label);
   CLI11_PARSE(cli, argc, argv);
 

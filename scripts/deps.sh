@@ -10,6 +10,7 @@ pkgs=(build-essential cmake pkg-config
       libsystemd-dev  # sd_notify: readiness and watchdog under systemd (Type=notify)
       python3-jsonschema  # the config schema test validates the shipped configs
       systemd lintian file  # CI checks the service unit (systemd-analyze verify) and the packages (lintian)
+      man-db  # the manual pages test renders deploy/man (lintian depends on it too)
       openssl  # the TLS integration tests make throwaway certificates with the CLI
       clang-16 libclang-rt-16-dev  # the fuzzers (CTest label fuzz); the host's std::expected needs clang >= 16
       libmosquitto-dev mosquitto)  # native mode: the measured MQTT client library; the real broker in its tests

@@ -24,6 +24,7 @@
 #include "host/handler/tls_file_monitor.h"
 #include "host/handler/unary_service.h"
 #include "host/isolation/isolation_hub.h"
+#include "host/metrics/counter_family.h"
 #include "host/metrics/metrics_endpoint.h"
 #include "host/isolation/route_instance.h"
 #include "host/registry/codec_instance.h"
@@ -48,22 +49,29 @@ std::string handler_transport(const HandlerConfig& c) {
                      c.tls->refresh_s);
 }
 
-// Sessions per codec and version, for /metrics (counted at scrape time: one pass over the table).
+// Live sessions by codec, route and generation, for /metrics (counted at scrape time: one pass
+// over the table). Bounded: routes come from the config, generations alive per codec from
+// plugins.max_generations; `version` is the generation's own string, for people reading it.
 std::string sessions_by_codec(const Dispatcher& dispatcher) {
-  std::map<std::pair<std::string, std::string>, uint64_t> counts;
+  struct Series {
+    std::string codec, route;
+    uint64_t generation;
+    std::string version;
+    auto operator<=>(const Series&) const = default;
+  };
+  std::map<Series, uint64_t> counts;
   dispatcher.for_each_session([&](Session& s) {
-    if (auto c = s.codec_snapshot()) ++counts[{c->library().name(), c->library().version()}];
+    if (auto c = s.codec_snapshot()) {
+      ++counts[Series{c->library().name(), c->route_label(), c->generation(), c->library().version()}];
+    }
   });
   std::string out =
-      "# HELP exproto_codec_sessions Live sessions by codec and codec version\n# TYPE exproto_codec_sessions gauge\n";
-  for (const auto& [key, n] : counts) {
-    // Codec names are [a-z0-9_-]; a version is the vendor's string: quotes and backslashes escaped.
-    std::string version;
-    for (const char ch : key.second) {
-      if (ch == '"' || ch == '\\') version.push_back('\\');
-      if (ch != '\n') version.push_back(ch);
-    }
-    out += fmt::format("exproto_codec_sessions{{codec=\"{}\",version=\"{}\"}} {}\n", key.first, version, n);
+      "# HELP exproto_codec_sessions Live sessions by codec, route and codec generation\n"
+      "# TYPE exproto_codec_sessions gauge\n";
+  for (const auto& [k, n] : counts) {
+    out += fmt::format("exproto_codec_sessions{{codec=\"{}\",route=\"{}\",generation=\"{}\",version=\"{}\"}} {}\n",
+                       prometheus_label_value(k.codec), prometheus_label_value(k.route), k.generation,
+                       prometheus_label_value(k.version), n);
   }
   return out;
 }
@@ -103,6 +111,7 @@ IsolationSettings isolation_settings(const Config& config, const std::filesystem
   s.runner = config.isolation.runner.empty() ? std::filesystem::path("/proc/self/exe") : config.isolation.runner;
   s.work_dir = work_dir;
   s.log_level = config.log.level;
+  s.log_format = config.log.format;
   s.hook_timeout = std::chrono::milliseconds(config.sessions.hook_timeout_ms);
   // One channel per hook that can run at once: every worker, the watchdog's replacements, and one
   // for the control thread.
@@ -296,6 +305,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   p->registry = std::make_unique<CodecRegistry>(p->work_dir->path(), api, p->work_dir->path() / "archive",
                                                 load_policy(config.plugins));
   const auto failures = p->registry->scan(config.plugins.dir);
+  for (const auto& f : failures) p->metrics.count_refused(f.refusal);
   spdlog::info("plugins: {} codec(s) loaded from {}, {} file(s) skipped", p->registry->all().size(),
                config.plugins.dir.string(), failures.size());
 
@@ -310,6 +320,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     }
     auto instance = create_route_instance(lib, r, *p->isolation);
     if (!instance) return std::unexpected(fmt::format("routes[{}]: {}", i, instance.error()));
+    (*instance)->set_route_label(route_label(r.listener));  // its generation: Reloader::adopt()
     spdlog::info("route {}:{} -> codec '{}' {} ({}){}", to_string(r.listener.socktype), r.listener.port, lib->name(),
                  lib->version(), lib->vendor(), r.isolation == Isolation::process ? ", isolated in a child process" : "");
     routes.add(r.listener, std::move(*instance), r);
@@ -366,7 +377,8 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
     auto watcher = PluginWatcher::start(config.plugins.dir, std::chrono::milliseconds(config.plugins.debounce_ms),
                                         [r = p->reloader.get()](const std::filesystem::path& f, auto landed) {
                                           r->file_changed(f, landed);
-                                        });
+                                        },
+                                        p->metrics);
     if (!watcher) return std::unexpected("plugins.watch: " + watcher.error());
     p->watcher = std::move(*watcher);
   }

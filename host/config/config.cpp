@@ -435,6 +435,10 @@ std::string_view to_string(SockType t) {
 
 std::string_view to_string(Mode m) { return m == Mode::native ? "native" : "exproto"; }
 
+std::string route_label(const ListenerKey& listener) {
+  return std::string(to_string(listener.socktype)) + ":" + std::to_string(listener.port);
+}
+
 namespace {
 
 // The whole document, for parse_config and config_schema alike.

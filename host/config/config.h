@@ -257,5 +257,7 @@ std::expected<Config, std::string> load_config(const std::filesystem::path& file
 
 std::string_view to_string(SockType t);
 std::string_view to_string(Mode m);
+// "tcp:7993": how log lines and the `route` label of /metrics name a route (its listener).
+std::string route_label(const ListenerKey& listener);
 
 }  // namespace exproto::host

@@ -5,11 +5,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
+
+#include "host/os/file_kind.h"
+#include "host/os/unique_fd.h"
 
 namespace exproto::host {
 namespace {
@@ -53,15 +59,28 @@ std::string time_text(const ASN1_TIME* t) {
 }  // namespace
 
 std::expected<std::string, std::string> read_text_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::unexpected("cannot read \"" + file.string() + "\": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  // A directory opens fine on Linux and fails on the first read.
-  if (in.bad() || std::filesystem::is_directory(file)) {
-    return std::unexpected("cannot read \"" + file.string() + "\": " + std::strerror(EISDIR));
+  const std::string shown = "\"" + file.string() + "\"";
+  const auto os_error = [&](int err) { return std::unexpected("cannot read " + shown + ": " + std::strerror(err)); };
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever (start-up hangs).
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return os_error(errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return os_error(errno);
+  if (!S_ISREG(st.st_mode)) return std::unexpected(shown + " is not a regular file (" + file_kind(st.st_mode) + ")");
+  const auto too_large = [&] { return std::unexpected(shown + " is larger than 1 MiB (a TLS file is a few KiB)"); };
+  if (static_cast<uint64_t>(st.st_size) > kMaxTextFileBytes) return too_large();
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error(errno);
+    if (n == 0) break;
+    // The file may grow while it is read.
+    if (text.size() + static_cast<std::size_t>(n) > kMaxTextFileBytes) return too_large();
+    text.append(buf, static_cast<std::size_t>(n));
   }
-  return text.str();
+  return text;
 }
 
 std::string check_pem_certificates(std::string_view pem, bool identity) {

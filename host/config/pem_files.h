@@ -3,6 +3,7 @@
 // key named, instead of at EMQX's first connection as an opaque handshake error.
 #pragma once
 
+#include <cstddef>
 #include <expected>
 #include <filesystem>
 #include <string>
@@ -10,7 +11,14 @@
 
 namespace exproto::host {
 
-// The whole file, or "cannot read \"<path>\": <OS error>".
+// A TLS file is small; anything past this is not one (and would only cost memory).
+inline constexpr std::size_t kMaxTextFileBytes = 1024 * 1024;
+
+// The whole file. Symbolic links are followed (certificates under /etc/ssl often are links), but
+// what they lead to must be a regular file of at most kMaxTextFileBytes: a FIFO, /dev/zero or a
+// directory is refused at once instead of hanging or filling memory. Errors, phrased to follow
+// "<key path>: ": "cannot read \"<path>\": <OS error>", "\"<path>\" is not a regular file (a FIFO)",
+// "\"<path>\" is larger than 1 MiB (a TLS file is a few KiB)".
 std::expected<std::string, std::string> read_text_file(const std::filesystem::path& file);
 
 // Problems are phrased to follow "<key path>: "; an empty string means the content is good.

@@ -43,8 +43,8 @@ std::expected<std::shared_ptr<IsolatedCodec>, std::string> IsolatedCodec::start(
   o.exe = s.runner;
   o.args = {"codec-runner",   "--library",  file.string(),          "--sha256",
             library->sha256(), "--channels", std::to_string(s.channels), "--work-dir",
-            s.work_dir.string(), "--log-level", s.log_level,           "--label",
-            library->name() + "@" + label};
+            s.work_dir.string(), "--log-level", s.log_level,           "--log-format",
+            s.log_format,        "--label",     library->name() + "@" + label};
   o.channels = s.channels;
   o.config_json = config_json;
   o.startup_timeout = s.hook_timeout + kStartupAllowance;

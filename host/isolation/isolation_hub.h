@@ -23,7 +23,8 @@ struct IsolationSettings {
   IsolationConfig config;             // runner, backoff, rollback
   std::filesystem::path runner;       // resolved: config.runner or this executable
   std::filesystem::path work_dir;     // where children make their private copies
-  std::string log_level = "info";     // the children log to the host's stderr at this level
+  std::string log_level = "info";     // the children log to the host's stdout at this level
+  std::string log_format = "text";    // and in the host's log.format (text|json)
   std::chrono::milliseconds hook_timeout{5000};
   std::size_t channels = 4;           // hooks one child runs at once (the host's workers + spare)
 };

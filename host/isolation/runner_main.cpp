@@ -12,6 +12,7 @@
 #include "host/isolation/ipc_frame.h"
 #include "host/isolation/runner_hooks.h"
 #include "host/isolation/runner_host_api.h"
+#include "host/log/json_formatter.h"
 #include "host/log/logging.h"
 #include "host/registry/codec_library.h"
 
@@ -36,6 +37,23 @@ std::string read_create(ipc::Channel& control) {
   return config;
 }
 
+// The host's format, with what says which child wrote the line: in text a prefix, in JSON the
+// fields codec, route ("<codec>@<route>" split) and pid on every line.
+void configure_runner_lines(const RunnerOptions& o) {
+  const auto at = o.label.find('@');
+  const std::string codec = o.label.substr(0, at);
+  const std::string route = at == std::string::npos ? std::string() : o.label.substr(at + 1);
+  if (o.log_format == "json") {
+    spdlog::set_formatter(std::make_unique<JsonFormatter>(
+        JsonFormatter::Fields{{"codec", codec}, {"route", route}, {"pid", std::to_string(::getpid())}}));
+    return;
+  }
+  // Under systemd the journal stamps the time itself, as configure_logging does for the host.
+  spdlog::set_pattern(fmt::format("{}[codec-runner {} pid {}] %v",
+                                  writing_to_journal() ? "%-5l " : "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ ", o.label,
+                                  ::getpid()));
+}
+
 }  // namespace
 
 int run_codec_runner(const RunnerOptions& o) {
@@ -51,8 +69,8 @@ int run_codec_runner(const RunnerOptions& o) {
   sigemptyset(&none);
   ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
 
-  if (auto ok = configure_logging(o.log_level); !ok) return 2;
-  spdlog::set_pattern(fmt::format("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [codec-runner {} pid {}] %v", o.label, ::getpid()));
+  if (auto ok = configure_logging(o.log_level, o.log_format); !ok) return 2;
+  configure_runner_lines(o);
 
   ipc::Channel control{UniqueFd(kRunnerControlFd), UniqueFd(kRunnerControlFd + 1), false};
   auto library = CodecLibrary::load(o.library, o.work_dir, runner::runner_host_api());

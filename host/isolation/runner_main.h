@@ -16,6 +16,7 @@ struct RunnerOptions {
   std::filesystem::path work_dir; // for the private copy; empty = temp dir
   std::size_t channels = 1;
   std::string log_level = "info";
+  std::string log_format = "text";  // the host's log.format: text, or json with the label's fields
   std::string label;              // "<codec>@<route>", in every log line of the child
 };
 

@@ -58,6 +58,7 @@ void JsonFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_b
                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
   const auto level = spdlog::level::to_string_view(msg.level);
   append_field(dest, "level", std::string_view(level.data(), level.size()));
+  for (const auto& [name, value] : fixed_) append_field(dest, name, value);
   if (const LogContext* c = current_log_context()) {
     append_field(dest, "codec", c->codec);
     append_field(dest, "conn", c->conn);
@@ -67,6 +68,6 @@ void JsonFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_b
   append(dest, "}\n");
 }
 
-std::unique_ptr<spdlog::formatter> JsonFormatter::clone() const { return std::make_unique<JsonFormatter>(); }
+std::unique_ptr<spdlog::formatter> JsonFormatter::clone() const { return std::make_unique<JsonFormatter>(fixed_); }
 
 }  // namespace exproto::host

@@ -52,6 +52,21 @@ void render_labeled(std::string& out, const Metrics& m) {
                          call_kind_name(static_cast<int32_t>(k)), result_name(r), v);
     }
   }
+  m.hook_errors.render(out, "exproto_hook_errors_total",
+                       "Codec hooks that returned an error (or threw through the SDK), by codec and hook");
+  out += "# HELP exproto_plugin_files_refused_total Codec files refused at start-up or on a reload, by reason\n"
+         "# TYPE exproto_plugin_files_refused_total counter\n";
+  for (std::size_t i = 0; i < kLoadRefusals; ++i) {
+    out += fmt::format("exproto_plugin_files_refused_total{{reason=\"{}\"}} {}\n",
+                       to_string(static_cast<LoadRefusal>(i)), m.plugin_files_refused[i].get());
+  }
+  static constexpr const char* kWatcherProblems[] = {"queue_overflow", "folder_gone", "poll_failed"};
+  out += "# HELP exproto_plugin_watcher_problems_total Trouble of the plugins-folder watcher, by kind\n"
+         "# TYPE exproto_plugin_watcher_problems_total counter\n";
+  for (std::size_t i = 0; i < Metrics::kWatcherProblems; ++i) {
+    out += fmt::format("exproto_plugin_watcher_problems_total{{problem=\"{}\"}} {}\n", kWatcherProblems[i],
+                       m.plugin_watcher_problems[i].get());
+  }
   out += "# HELP exproto_hook_duration_seconds Codec hook run time (isolated codecs: the exchange with the child)\n"
          "# TYPE exproto_hook_duration_seconds histogram\n";
   m.hook_seconds.render(out, "exproto_hook_duration_seconds");
@@ -113,6 +128,8 @@ std::string Metrics::render_prometheus() const {
         reload_landing_to_serving_us.get());
   gauge(out, "reload_migration_microseconds",
         "Last codec reload: from the new generation serving to the last session migrated", reload_migration_us.get());
+  gauge(out, "plugin_watcher_running", "1 while the plugins folder is watched (plugins.watch)",
+        plugin_watcher_running.get());
   gauge(out, "recently_closed", "Conns remembered as recently closed", recently_closed.get());
   counter(out, "log_lines_suppressed_total", "Log lines over their kind's rate limit", log_lines_suppressed.get());
   counter(out, "hook_overruns_total", "Codec hooks that ran past sessions.hook_timeout_ms", hook_overruns.get());

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include "host/metrics/counter_family.h"
 #include "host/metrics/histogram.h"
+#include "host/registry/load_refusal.h"
 
 namespace exproto::host {
 
@@ -87,6 +89,22 @@ struct Metrics {
   static constexpr std::size_t kCallResults = 8;    // SUCCESS..PERMISSION_DENY, HOST_UNAVAILABLE, HOST_DEADLINE
   std::array<std::array<Counter, kCallResults>, kCallKinds> adapter_calls_by;
   void count_adapter_call(int32_t kind, int32_t code);
+  // A hook that returned an error status (a C++ codec's exception arrives as one through the SDK's
+  // barrier), by codec name and hook name: both bounded (the codecs loaded, the ABI's hooks).
+  CounterFamily hook_errors{{"codec", "hook"}};
+  // Codec files refused at start-up or on a reload, by the check that refused them.
+  std::array<Counter, kLoadRefusals> plugin_files_refused;
+  void count_refused(LoadRefusal why) { plugin_files_refused[static_cast<std::size_t>(why)].inc(); }
+  // The plugins-folder watcher's trouble (host/reload/plugin_watcher.cpp), by kind.
+  enum class WatcherProblem : uint8_t {
+    queue_overflow,  // inotify dropped events: a change may go unnoticed until the file is written again
+    folder_gone,     // the folder was removed, moved away or unmounted: watching stopped
+    poll_failed,     // the watcher's poll failed: watching stopped
+  };
+  static constexpr std::size_t kWatcherProblems = 3;
+  std::array<Counter, kWatcherProblems> plugin_watcher_problems;
+  void count_watcher_problem(WatcherProblem p) { plugin_watcher_problems[static_cast<std::size_t>(p)].inc(); }
+  Gauge plugin_watcher_running;    // 1 while plugins.watch is on and the watcher runs
   Histogram hook_seconds;          // every codec hook, in process
   Histogram adapter_call_seconds;  // every ConnectionAdapter call, from the host's call to its answer
 

@@ -4,6 +4,8 @@
 
 #include <exproto/codec_abi.h>
 
+#include <atomic>
+#include <cstdint>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -42,6 +44,15 @@ class CodecInstance {
   // nullptr for an instance in this process.
   const HookRunner* runner() const { return runner_.get(); }
 
+  // The /metrics labels of its sessions, bounded by the config and plugins.max_generations: the
+  // route it was made for ("tcp:7993", route_label) and its codec generation's number (1 at
+  // start-up, then one per reload; host/reload). Whoever makes the instance sets the route before
+  // publishing it in a route table; the generation may be set later (any thread reads it).
+  void set_route_label(std::string route) { route_label_ = std::move(route); }
+  const std::string& route_label() const { return route_label_; }
+  void set_generation(uint64_t number) { generation_.store(number, std::memory_order_relaxed); }
+  uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
+
   // Target of exproto_host_api::log for this instance (any thread). Forwards to spdlog as
   // "[codec <name>] <msg>"; levels outside TRACE..ERROR are logged as ERROR.
   void log(int32_t level, std::string_view msg);
@@ -55,6 +66,8 @@ class CodecInstance {
   bool creating_ = true;
   std::mutex mu_;
   std::string last_problem_;  // last WARN/ERROR logged while creating
+  std::string route_label_;
+  std::atomic<uint64_t> generation_{0};  // 0: not recorded yet
 };
 
 }  // namespace exproto::host

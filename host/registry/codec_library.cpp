@@ -6,6 +6,7 @@
 #include <fstream>
 #include <utility>
 
+#include "host/registry/codec_library_facts.h"
 #include "host/registry/descriptor_check.h"
 #include "host/registry/elf_check.h"
 #include "host/registry/private_copy.h"
@@ -16,16 +17,7 @@ namespace exproto::host {
 struct CodecLibrary::Impl {
   // Declared first so it is destroyed last: nothing else here may point into an unloaded image.
   boost::dll::shared_library library;
-  exproto_codec_descriptor descriptor{};  // host copy; name/version/vendor point at the strings below
-  std::string name;
-  std::string version;
-  std::string vendor;
-  std::filesystem::path source;
-  std::string sha256;
-  std::filesystem::path private_path;
-  std::filesystem::path archive_path;
-  std::string signer;
-  LoadSteps steps;
+  CodecLibraryFacts facts;
 };
 
 namespace {
@@ -71,43 +63,49 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
                                                                             const std::filesystem::path& work_dir,
                                                                             const exproto_host_api* api,
                                                                             const std::filesystem::path& archive_dir,
-                                                                            const LoadPolicy& policy) {
-  if (api == nullptr) return std::unexpected("no host API table given");
+                                                                            const LoadPolicy& policy,
+                                                                            LoadRefusal* refusal) {
+  // Each refusal below says which check it was, for the bounded metrics label.
+  const auto refuse = [refusal](LoadRefusal why, std::string message) {
+    if (refusal != nullptr) *refusal = why;
+    return std::unexpected(std::move(message));
+  };
+  if (api == nullptr) return refuse(LoadRefusal::not_a_codec, "no host API table given");
   auto impl = std::make_unique<Impl>();
-  impl->source = file;
+  impl->facts.source = file;
   {
     auto copy = PrivateCopy::make(file, work_dir.empty() ? std::filesystem::temp_directory_path() : work_dir, policy);
-    if (!copy) return std::unexpected(copy.error());
+    if (!copy) return refuse(LoadRefusal::file, copy.error());
     auto mark = Clock::now();
-    impl->steps.copy_hash = copy->took();
-    impl->steps.bytes = copy->size();
-    impl->sha256 = copy->sha256();
+    impl->facts.steps.copy_hash = copy->took();
+    impl->facts.steps.bytes = copy->size();
+    impl->facts.sha256 = copy->sha256();
     // Checked on the private copy (the exact bytes dlopen will map) before any of its code runs.
-    auto signature = check_signature(file, impl->sha256, policy);
-    if (!signature) return std::unexpected(signature.error());
-    impl->signer = signature->signer;
+    auto signature = check_signature(file, impl->facts.sha256, policy);
+    if (!signature) return refuse(LoadRefusal::signature, signature.error());
+    impl->facts.signer = signature->signer;
     if (auto reloadable = check_elf_reloadable(copy->fd(), copy->size()); !reloadable) {
-      return std::unexpected(reloadable.error());
+      return refuse(LoadRefusal::elf, reloadable.error());
     }
-    impl->steps.checks = since(mark);
+    impl->facts.steps.checks = since(mark);
     // RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
     // RTLD_LOCAL: two codecs (or two generations of one) never bind to each other's symbols.
     boost::dll::fs::error_code ec;
     ::dlerror();  // clear a stale message so the one reported is this load's
     impl->library.load(boost::dll::fs::path(copy->path().native()), ec,
                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-    if (ec || !impl->library.is_loaded()) return std::unexpected(dlopen_error(copy->path(), file));
-    impl->steps.dlopen = since(mark);
-    impl->private_path = copy->path();
+    if (ec || !impl->library.is_loaded()) return refuse(LoadRefusal::dlopen, dlopen_error(copy->path(), file));
+    impl->facts.steps.dlopen = since(mark);
+    impl->facts.private_path = copy->path();
     if (!archive_dir.empty()) {
       // Content-addressed: the same bytes loaded twice share one archive entry.
       std::error_code aec;
       if (std::filesystem::create_directories(archive_dir, aec)) {
         std::filesystem::permissions(archive_dir, std::filesystem::perms::owner_all, aec);  // 0700: ours alone
       }
-      const auto archived = archive_dir / (file.stem().string() + "." + impl->sha256 + ".so");
+      const auto archived = archive_dir / (file.stem().string() + "." + impl->facts.sha256 + ".so");
       if (!std::filesystem::exists(archived, aec)) std::filesystem::create_hard_link(copy->path(), archived, aec);
-      if (!aec) impl->archive_path = archived;
+      if (!aec) impl->facts.archive_path = archived;
       // A rollback checks the archived bytes' signature like any load: it must travel with them.
       if (!aec && signature->text) keep_signature(archived, *signature->text);
     }
@@ -115,7 +113,7 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
 
   auto mark = Clock::now();
   if (!impl->library.has(EXPROTO_CODEC_ENTRY_SYMBOL)) {
-    return std::unexpected(std::string("not a codec: no symbol ") + EXPROTO_CODEC_ENTRY_SYMBOL);
+    return refuse(LoadRefusal::not_a_codec, std::string("not a codec: no symbol ") + EXPROTO_CODEC_ENTRY_SYMBOL);
   }
   auto& entry = impl->library.get<EntryFn>(EXPROTO_CODEC_ENTRY_SYMBOL);
   const exproto_codec_descriptor* raw = nullptr;
@@ -124,34 +122,18 @@ std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecLibrary::load(con
   } catch (...) {
     // The ABI forbids it, but a C++ codec built without the SDK can still throw; refuse the
     // file rather than let it unwind through the loader.
-    return std::unexpected("the entry function threw an exception");
+    return refuse(LoadRefusal::not_a_codec, "the entry function threw an exception");
   }
   auto checked = check_descriptor(raw);
-  if (!checked) return std::unexpected(checked.error());
+  if (!checked) return refuse(LoadRefusal::descriptor, checked.error());
 
-  impl->descriptor = checked->hooks;
-  impl->name = std::move(checked->name);
-  impl->version = std::move(checked->version);
-  impl->vendor = std::move(checked->vendor);
-  impl->descriptor.name = impl->name.c_str();
-  impl->descriptor.version = impl->version.c_str();
-  impl->descriptor.vendor = impl->vendor.c_str();
-  impl->steps.entry = since(mark);
+  impl->facts.adopt(std::move(*checked));
+  impl->facts.steps.entry = since(mark);
   return std::make_shared<CodecLibrary>(Key{}, std::move(impl));
 }
 
 CodecLibrary::CodecLibrary(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CodecLibrary::~CodecLibrary() = default;
-
-const exproto_codec_descriptor& CodecLibrary::descriptor() const { return impl_->descriptor; }
-const std::string& CodecLibrary::name() const { return impl_->name; }
-const std::string& CodecLibrary::version() const { return impl_->version; }
-const std::string& CodecLibrary::vendor() const { return impl_->vendor; }
-const std::filesystem::path& CodecLibrary::source() const { return impl_->source; }
-const std::string& CodecLibrary::sha256() const { return impl_->sha256; }
-const std::filesystem::path& CodecLibrary::private_path() const { return impl_->private_path; }
-const std::filesystem::path& CodecLibrary::archive_path() const { return impl_->archive_path; }
-const CodecLibrary::LoadSteps& CodecLibrary::load_steps() const { return impl_->steps; }
-const std::string& CodecLibrary::signer() const { return impl_->signer; }
+const CodecLibraryFacts& CodecLibrary::facts() const { return impl_->facts; }
 
 }  // namespace exproto::host

@@ -12,8 +12,11 @@
 #include <string>
 
 #include "host/registry/load_policy.h"
+#include "host/registry/load_refusal.h"
 
 namespace exproto::host {
+
+struct CodecLibraryFacts;
 
 class CodecLibrary {
  public:
@@ -26,12 +29,13 @@ class CodecLibrary {
   // and check_signature()'s.
   // With a non-empty `archive_dir`, the exact bytes loaded are also kept there as
   // "<file stem>.<sha256>.so" (a hard link to the private copy), so a rollback can load them again after the
-  // plugins folder changed.
+  // plugins folder changed. A refusal also sets `*refusal` (when given) to the check that made it.
   static std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file,
                                                                       const std::filesystem::path& work_dir,
                                                                       const exproto_host_api* api,
                                                                       const std::filesystem::path& archive_dir = {},
-                                                                      const LoadPolicy& policy = {});
+                                                                      const LoadPolicy& policy = {},
+                                                                      LoadRefusal* refusal = nullptr);
   ~CodecLibrary();
   CodecLibrary(const CodecLibrary&) = delete;
   CodecLibrary& operator=(const CodecLibrary&) = delete;
@@ -70,6 +74,9 @@ class CodecLibrary {
   CodecLibrary(Key, std::unique_ptr<Impl> impl);  // use load()
 
  private:
+  // What the accessors read (host/registry/codec_library_facts.h); defined beside Impl.
+  const CodecLibraryFacts& facts() const;
+
   std::unique_ptr<Impl> impl_;
 };
 

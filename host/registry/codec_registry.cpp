@@ -11,16 +11,19 @@ CodecRegistry::CodecRegistry(std::filesystem::path work_dir, const exproto_host_
                              std::filesystem::path archive_dir, LoadPolicy policy)
     : work_dir_(std::move(work_dir)), api_(api), archive_dir_(std::move(archive_dir)), policy_(std::move(policy)) {}
 
-std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecRegistry::load(const std::filesystem::path& file) const {
-  return CodecLibrary::load(file, work_dir_, api_, archive_dir_, policy_);
+std::expected<std::shared_ptr<CodecLibrary>, std::string> CodecRegistry::load(const std::filesystem::path& file,
+                                                                             LoadRefusal* refusal) const {
+  return CodecLibrary::load(file, work_dir_, api_, archive_dir_, policy_, refusal);
 }
 
-std::expected<std::shared_ptr<const CodecLibrary>, std::string> CodecRegistry::add(const std::filesystem::path& file) {
-  auto library = load(file);
+std::expected<std::shared_ptr<const CodecLibrary>, std::string> CodecRegistry::add(const std::filesystem::path& file,
+                                                                                  LoadRefusal* refusal) {
+  auto library = load(file, refusal);
   if (!library) return std::unexpected(library.error());
   // The first file keeps the name: a route must never switch codecs because of a directory order.
   std::lock_guard lk(mu_);
   if (auto it = by_name_.find((*library)->name()); it != by_name_.end()) {
+    if (refusal != nullptr) *refusal = LoadRefusal::duplicate;
     return std::unexpected("duplicate codec name '" + (*library)->name() + "' (already loaded from " +
                            it->second->source().string() + ")");
   }
@@ -45,10 +48,11 @@ std::vector<LoadFailure> CodecRegistry::scan(const std::filesystem::path& dir) {
   std::ranges::sort(files, [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
 
   for (const auto& file : files) {
-    auto loaded = add(file);
+    LoadRefusal refusal = LoadRefusal::file;
+    auto loaded = add(file, &refusal);
     if (!loaded) {
       spdlog::warn("skipping {}: {}", file.string(), loaded.error());
-      failures.push_back(LoadFailure{file, loaded.error()});
+      failures.push_back(LoadFailure{file, loaded.error(), refusal});
       continue;
     }
     const auto& lib = **loaded;

@@ -19,6 +19,7 @@ namespace exproto::host {
 struct LoadFailure {
   std::filesystem::path file;
   std::string reason;
+  LoadRefusal refusal = LoadRefusal::file;  // which check refused it (the metrics label)
 };
 
 class CodecRegistry {
@@ -34,12 +35,15 @@ class CodecRegistry {
   std::vector<LoadFailure> scan(const std::filesystem::path& dir);
 
   // Loads one file and registers it under its codec name. Refuses a name already registered:
-  // "duplicate codec name 'x' (already loaded from <file>)". Does not log (scan does).
-  std::expected<std::shared_ptr<const CodecLibrary>, std::string> add(const std::filesystem::path& file);
+  // "duplicate codec name 'x' (already loaded from <file>)". Does not log (scan does). A refusal
+  // sets `*refusal` (when given), as CodecLibrary::load does.
+  std::expected<std::shared_ptr<const CodecLibrary>, std::string> add(const std::filesystem::path& file,
+                                                                     LoadRefusal* refusal = nullptr);
 
   // Loads one file with this registry's dirs and policy, without registering it (a reload
   // registers it with set_current once its instances exist).
-  std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file) const;
+  std::expected<std::shared_ptr<CodecLibrary>, std::string> load(const std::filesystem::path& file,
+                                                                  LoadRefusal* refusal = nullptr) const;
 
   // Makes `library` the current generation of its name (a hot reload; loads happen elsewhere on
   // the control thread). Returns the generation it replaces, or nullptr for a new name.

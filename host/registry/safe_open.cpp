@@ -5,19 +5,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "host/os/file_kind.h"
 #include "host/registry/file_trust.h"
 
 namespace exproto::host {
 namespace {
-
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a file";
-}
 
 std::unexpected<OpenError> refuse(std::string message) { return std::unexpected(OpenError{std::move(message)}); }
 
@@ -34,7 +26,7 @@ std::expected<OpenedFile, OpenError> open_trusted(const std::filesystem::path& f
     return std::unexpected(OpenError{"cannot read " + file.string() + ": " + std::strerror(err), err == ENOENT});
   }
   if (::fstat(out.fd.get(), &out.st) != 0) return refuse("cannot read " + file.string() + ": " + std::strerror(errno));
-  if (!S_ISREG(out.st.st_mode)) return refuse(file.string() + " is not a regular file (" + kind_of(out.st.st_mode) + ")");
+  if (!S_ISREG(out.st.st_mode)) return refuse(file.string() + " is not a regular file (" + file_kind(out.st.st_mode) + ")");
   if (static_cast<uint64_t>(out.st.st_size) > max_bytes) {
     return refuse(file.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
   }

@@ -43,8 +43,22 @@ Reloader::Reloader(CodecRegistry& registry, Dispatcher& dispatcher, Metrics& met
 
 std::expected<std::shared_ptr<CodecInstance>, std::string> Reloader::make_instance(
     const std::shared_ptr<const CodecLibrary>& library, const Route& route) {
-  if (instances_.create) return instances_.create(library, route);
-  return CodecInstance::create(library, registry_.api(), route.config_json);
+  auto instance = instances_.create ? instances_.create(library, route)
+                                    : CodecInstance::create(library, registry_.api(), route.config_json);
+  if (!instance) return instance;
+  // Labelled before any route table shows it, so its sessions' series never lack them.
+  (*instance)->set_route_label(route_label(route.listener));
+  (*instance)->set_generation(generation_number(*library));
+  return instance;
+}
+
+uint64_t Reloader::generation_number(const CodecLibrary& library) const {
+  auto c = codecs_.find(library.name());
+  if (c == codecs_.end()) return 1;
+  for (const auto& g : c->second.generations) {
+    if (g.library.lock().get() == &library) return g.number;
+  }
+  return c->second.next_number;  // being loaded: record() gives it this number
 }
 
 Reloader::~Reloader() = default;
@@ -72,6 +86,7 @@ Reloader::Generation& Reloader::record(const std::shared_ptr<const CodecLibrary>
   g.number = codec.next_number++;
   g.library = lib;
   g.instances = std::move(instances);
+  for (const auto& [listener, instance] : g.instances) instance->set_generation(g.number);
   g.private_path = lib->private_path();
   g.archive_path = lib->archive_path();
   const auto& d = lib->descriptor();
@@ -206,8 +221,10 @@ std::expected<std::string, std::string> Reloader::load_now(const std::filesystem
                                                            std::chrono::steady_clock::time_point landed) {
   using std::chrono::microseconds;
   const auto started = std::chrono::steady_clock::now();
-  auto loaded = registry_.load(file);
+  LoadRefusal refusal = LoadRefusal::file;
+  auto loaded = registry_.load(file, &refusal);
   if (!loaded) {
+    metrics_.count_refused(refusal);
     // Not loadable: attribute the failure to the codec this file served, else to the file's stem.
     std::string name = file.stem().string();
     for (const auto& [n, c] : codecs_) {
@@ -227,7 +244,10 @@ std::expected<std::string, std::string> Reloader::load_now(const std::filesystem
   for (const auto& e : routes.entries()) {
     if (e.route.codec != name) continue;
     auto instance = make_instance(lib, e.route);
-    if (!instance) return failed(name, file, instance.error());
+    if (!instance) {
+      metrics_.count_refused(LoadRefusal::create);
+      return failed(name, file, instance.error());
+    }
     fresh.emplace_back(e.listener, std::move(*instance));
   }
 

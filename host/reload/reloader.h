@@ -111,6 +111,8 @@ class Reloader {
   std::expected<std::string, std::string> rollback_now(const std::string& codec);
   std::expected<std::shared_ptr<CodecInstance>, std::string> make_instance(
       const std::shared_ptr<const CodecLibrary>& library, const Route& route);
+  // The number `library` has as a generation of its codec, or will get from record() (the next).
+  uint64_t generation_number(const CodecLibrary& library) const;
   // Rolls back current generations whose isolated children died too often since their reload.
   void roll_back_crashing();
   std::unexpected<std::string> failed(const std::string& codec, const std::filesystem::path& file,

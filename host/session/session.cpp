@@ -395,6 +395,7 @@ void Session::on_opened(event::Opened& e) {
   }
   if (st != EXPROTO_STATUS_OK || state == nullptr) {
     env_.metrics.codec_failures.inc();
+    env_.metrics.hook_errors.inc({codec_->library().name(), "on_session_open"});
     // Limited: a broken codec refuses every device, and a fleet reconnecting would write one line each.
     log_limited(*env_.log_limits, spdlog::level::err, "codec refused conn",
                 "codec '{}' refused conn {} (on_session_open status {}); closing it", codec_->library().name(), conn_, st);
@@ -411,6 +412,7 @@ void Session::on_opened(event::Opened& e) {
 bool Session::check_status(exproto_type_status st, const char* hook) {
   if (st == EXPROTO_STATUS_OK) return true;
   env_.metrics.codec_failures.inc();
+  env_.metrics.hook_errors.inc({codec_->library().name(), hook});
   log_limited(*env_.log_limits, spdlog::level::warn, "codec hook failed",
               "codec '{}' {} failed with status {} on conn {}; closing that connection", codec_->library().name(), hook,
               st, conn_);

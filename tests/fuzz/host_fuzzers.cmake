@@ -8,7 +8,8 @@
 #   host_fuzz_mqtt_packet the MQTT decoder on broker bytes: whole vs split reads, encode round trips
 # Only the gRPC-free host sources they need are compiled, once, into one instrumented library;
 # host/registry/codec_library.cpp (dlopen through Boost.DLL) is replaced by a link seam that takes
-# the test codec's entry function instead.
+# the test codec's entry function instead; the descriptor copy and accessors
+# (codec_library_facts.cpp) are the host's own.
 # Included after fuzzers.cmake found clang with libFuzzer; needs _root, exproto::plugin_api and
 # nlohmann_json; sets HOST_FUZZ_PROBLEM when it cannot build.
 include(CheckCXXSourceCompiles)
@@ -38,11 +39,11 @@ set(_host_fuzz_san -fsanitize=address,undefined -fno-sanitize-recover=undefined 
 add_library(host_fuzz_core STATIC
   ${_host}/config/config.cpp ${_host}/config/host_port.cpp ${_host}/config/ip_address.cpp
   ${_host}/config/json_fields.cpp ${_host}/config/pem_files.cpp ${_host}/config/strict_json.cpp
-  ${_host}/registry/codec_instance.cpp ${_host}/registry/codec_signature.cpp
+  ${_host}/registry/codec_instance.cpp ${_host}/registry/codec_library_facts.cpp ${_host}/registry/codec_signature.cpp
   ${_host}/registry/descriptor_check.cpp ${_host}/registry/elf_check.cpp
   ${_host}/session/call_sequencer.cpp ${_host}/session/dispatcher.cpp ${_host}/session/event_name.cpp
   ${_host}/session/host_api.cpp ${_host}/session/session.cpp ${_host}/session/worker_pool.cpp
-  ${_host}/timers/timer_service.cpp ${_host}/metrics/metrics.cpp ${_host}/metrics/histogram.cpp
+  ${_host}/timers/timer_service.cpp ${_host}/metrics/metrics.cpp ${_host}/metrics/histogram.cpp ${_host}/metrics/counter_family.cpp
   ${_host}/log/log_limiter.cpp ${_host}/log/log_context.cpp
   ${_host}/upstream/call_kind_name.cpp
   ${CMAKE_CURRENT_LIST_DIR}/host/linked_codec_library.cpp)

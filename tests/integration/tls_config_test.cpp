@@ -1,6 +1,7 @@
 // handler.tls / adapter.tls in the config file: every problem is refused when the config is read,
 // with the key path, and `exproto-host --check` reports it.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -72,7 +73,14 @@ TEST_CASE("tls config: every problem names the key path") {
   CHECK(error_of(handler_tls(R"("cert_file":)" + quoted(missing) + R"(,"key_file":)" + key)) ==
         "handler.tls.cert_file: cannot read " + quoted(missing) + ": No such file or directory");
   CHECK(error_of(handler_tls(R"("cert_file":)" + cert + R"(,"key_file":)" + quoted(pki.dir()))) ==
-        "handler.tls.key_file: cannot read " + quoted(pki.dir()) + ": Is a directory");
+        "handler.tls.key_file: " + quoted(pki.dir()) + " is not a regular file (a directory)");
+  // A FIFO (or /dev/zero) would hang start-up or fill memory: refused at once, the key named.
+  const auto fifo = pki.dir() / "fifo.pem";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(error_of(handler_tls(R"("cert_file":)" + quoted(fifo) + R"(,"key_file":)" + key)) ==
+        "handler.tls.cert_file: " + quoted(fifo) + " is not a regular file (a FIFO)");
+  CHECK(error_of(adapter_tls(R"("ca_file":"/dev/zero")")) ==
+        "adapter.tls.ca_file: \"/dev/zero\" is not a regular file (a character device)");
   CHECK(error_of(adapter_tls(R"("ca_file":)" + quoted(missing))) ==
         "adapter.tls.ca_file: cannot read " + quoted(missing) + ": No such file or directory");
 

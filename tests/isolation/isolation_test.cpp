@@ -3,13 +3,19 @@
 // and an in-process route beside it. Faults come from the fixture codecs (tests/fixtures) or from
 // outside (SIGKILL); every test checks what devices see and what the host counts.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "host/metrics/metrics.h"
+#include "host/os/unique_fd.h"
 #include "host/reload/reloader.h"
 #include "isolation_support.h"
 
@@ -117,6 +123,51 @@ TEST_CASE("isolation: a device on an isolated route is served, timers included")
   TcpClient other(stack.device_port(1));
   CHECK(echoes(other, "in process"));
   CHECK(stack.host().metrics().isolated_child_crashes.get() == 0);
+}
+
+TEST_CASE("isolation: with log.format json the codec-runner child writes JSON lines naming its codec, route and pid") {
+  PluginsDir plugins;
+  plugins.install("fault_none", "fault_none.so");
+  const auto log_file = plugins.path() / "child.log";
+  std::optional<Stack> stack;
+  {
+    // The child writes to the stdout and stderr it inherits: this process's, pointed at a file
+    // while the host starts it.
+    host::UniqueFd file(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    REQUIRE(file);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    host::UniqueFd saved_out(::dup(1)), saved_err(::dup(2));
+    ::dup2(file.get(), 1);
+    ::dup2(file.get(), 2);
+    stack.emplace(two_routes(plugins, "fault_none", "{}", [](host::Config& c) {
+      c.log.level = "debug";  // the fixture says it was created at DEBUG
+      c.log.format = "json";
+    }));
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::dup2(saved_out.get(), 1);
+    ::dup2(saved_err.get(), 2);
+  }
+  const auto pids = runner_pids();
+  REQUIRE(pids.size() == 1);
+  const std::string created = R"("msg":"[codec fault_none] fault_none 1.0.0 created"})";
+  std::string line, text;
+  REQUIRE(wait_until([&] {
+    std::stringstream all;
+    all << std::ifstream(log_file).rdbuf();
+    text = all.str();
+    for (std::istringstream lines(text); std::getline(lines, line);) {
+      if (line.find(created) != std::string::npos) return true;
+    }
+    return false;
+  }));
+  CHECK(line.starts_with(R"({"time":")"));
+  CHECK(line.find(R"("level":"debug","codec":"fault_none","route":"tcp:)" + std::to_string(stack->device_port(0)) +
+                  R"(","pid":")" + std::to_string(pids[0]) + R"(",)") != std::string::npos);
+  CHECK(text.find("[codec-runner") == std::string::npos);  // no text line from the child
+  TcpClient device(stack->device_port(0));
+  CHECK(echoes(device, "still served"));
 }
 
 TEST_CASE("isolation: the child killed from outside costs only its route's devices") {

@@ -10,11 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "host/metrics/metrics.h"
 #include "host/reload/control_thread.h"
 #include "host/reload/plugin_watcher.h"
 
 using namespace std::chrono_literals;
 using exproto::host::ControlThread;
+using exproto::host::Metrics;
 using exproto::host::PluginWatcher;
 
 namespace {
@@ -52,10 +54,14 @@ bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeo
 TEST_CASE("plugin watcher: writes coalesce into one report after the quiet time, other files are ignored") {
   TempDir dir;
   Seen seen;
-  auto w = PluginWatcher::start(dir.path, 150ms, [&](const std::filesystem::path& f, auto) {
-    std::lock_guard lk(seen.mu);
-    seen.files.push_back(f.filename().string());
-  });
+  Metrics metrics;
+  auto w = PluginWatcher::start(
+      dir.path, 150ms,
+      [&](const std::filesystem::path& f, auto) {
+        std::lock_guard lk(seen.mu);
+        seen.files.push_back(f.filename().string());
+      },
+      metrics);
   REQUIRE(w.has_value());
   for (int i = 0; i < 3; ++i) {  // three separate writes of one file, 30 ms apart
     std::ofstream(dir.path / "codec.so", std::ios::app) << "chunk" << i;
@@ -77,11 +83,15 @@ TEST_CASE("plugin watcher: a rename into the folder is reported at once, an in-p
   TempDir dir;
   Seen seen;
   std::vector<std::chrono::steady_clock::time_point> landed;
-  auto w = PluginWatcher::start(dir.path, 2000ms, [&](const std::filesystem::path& f, auto at) {
-    std::lock_guard lk(seen.mu);
-    seen.files.push_back(f.filename().string());
-    landed.push_back(at);
-  });
+  Metrics metrics;
+  auto w = PluginWatcher::start(
+      dir.path, 2000ms,
+      [&](const std::filesystem::path& f, auto at) {
+        std::lock_guard lk(seen.mu);
+        seen.files.push_back(f.filename().string());
+        landed.push_back(at);
+      },
+      metrics);
   REQUIRE(w.has_value());
   const auto before = std::chrono::steady_clock::now();
   std::ofstream(dir.path / ".tmp") << "new";
@@ -100,9 +110,41 @@ TEST_CASE("plugin watcher: a rename into the folder is reported at once, an in-p
 }
 
 TEST_CASE("plugin watcher: a missing folder is an error naming it") {
-  auto w = PluginWatcher::start("/nonexistent/exproto-plugins", 100ms, [](const std::filesystem::path&, auto) {});
+  Metrics metrics;
+  auto w = PluginWatcher::start("/nonexistent/exproto-plugins", 100ms, [](const std::filesystem::path&, auto) {},
+                                metrics);
   REQUIRE_FALSE(w.has_value());
   CHECK(w.error().find("cannot watch /nonexistent/exproto-plugins") == 0);
+  CHECK(metrics.plugin_watcher_running.get() == 0);
+}
+
+TEST_CASE("plugin watcher: the folder moved away or removed is counted, and watching stops") {
+  using Problem = Metrics::WatcherProblem;
+  const auto gone = [](const Metrics& m) {
+    return m.plugin_watcher_problems[static_cast<std::size_t>(Problem::folder_gone)].get();
+  };
+  SUBCASE("moved away") {
+    TempDir dir;
+    Metrics metrics;
+    auto w = PluginWatcher::start(dir.path, 100ms, [](const std::filesystem::path&, auto) {}, metrics);
+    REQUIRE(w.has_value());
+    CHECK(metrics.plugin_watcher_running.get() == 1);
+    const auto moved = dir.path.string() + ".moved";
+    std::filesystem::rename(dir.path, moved);
+    REQUIRE(wait_for([&] { return metrics.plugin_watcher_running.get() == 0; }));
+    CHECK(gone(metrics) == 1);
+    std::filesystem::rename(moved, dir.path);  // for TempDir's clean-up
+  }
+  SUBCASE("removed") {
+    TempDir dir;
+    Metrics metrics;
+    auto w = PluginWatcher::start(dir.path, 100ms, [](const std::filesystem::path&, auto) {}, metrics);
+    REQUIRE(w.has_value());
+    std::filesystem::remove_all(dir.path);
+    REQUIRE(wait_for([&] { return metrics.plugin_watcher_running.get() == 0; }));
+    CHECK(gone(metrics) == 1);  // once, though inotify reports both IN_DELETE_SELF and IN_IGNORED
+    w->reset();                 // the destructor still ends cleanly after the thread stopped
+  }
 }
 
 TEST_CASE("control thread: jobs run in order on one thread, call() returns results, ticks happen") {
