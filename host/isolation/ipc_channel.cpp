@@ -1,6 +1,8 @@
 #include "host/isolation/ipc_channel.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,10 +17,42 @@ namespace exproto::host::ipc {
 
 namespace {
 constexpr std::size_t kInitialBuffer = 64 * 1024;
+
+// This thread's SIGPIPE, blocked for good by its first write to a child (a host thread that writes
+// to a child once usually does it for every hook it runs).
+enum class PipeMask { untouched, blocked_here, blocked_before };
+thread_local PipeMask t_pipe_mask = PipeMask::untouched;
+
+void block_sigpipe_once() {
+  if (t_pipe_mask != PipeMask::untouched) return;
+  sigset_t pipe;
+  sigset_t old;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  t_pipe_mask = sigismember(&old, SIGPIPE) ? PipeMask::blocked_before : PipeMask::blocked_here;
 }
 
-Channel::Channel(UniqueFd in, UniqueFd out, bool guard_sigpipe)
-    : in_(std::move(in)), out_(std::move(out)), guard_sigpipe_(guard_sigpipe), buf_(kInitialBuffer) {}
+// A failed write left SIGPIPE pending on this thread: take it, unless the thread blocked SIGPIPE
+// itself (then a pending one may be someone else's to wait for).
+void take_pending_sigpipe() {
+  if (t_pipe_mask != PipeMask::blocked_here) return;
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  const timespec now{};
+  while (::sigtimedwait(&pipe, nullptr, &now) < 0 && errno == EINTR) {
+  }
+}
+}  // namespace
+
+Channel::Channel(UniqueFd in, UniqueFd out, bool host_side)
+    : in_(std::move(in)), out_(std::move(out)), host_side_(host_side), buf_(kInitialBuffer) {
+  if (host_side_ && in_.get() >= 0) {
+    const int flags = ::fcntl(in_.get(), F_GETFL);
+    if (flags >= 0) ::fcntl(in_.get(), F_SETFL, flags | O_NONBLOCK);
+  }
+}
 
 bool Channel::write_all(std::string_view data) {
   while (!data.empty()) {
@@ -33,24 +67,16 @@ bool Channel::write_all(std::string_view data) {
 }
 
 bool Channel::write(std::string_view frames) {
-  if (!guard_sigpipe_) return write_all(frames);
-  sigset_t pipe;
-  sigset_t old;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe, &old);
+  if (!host_side_) return write_all(frames);
+  block_sigpipe_once();
   const bool ok = write_all(frames);
-  if (!ok && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
-    // The failed write left SIGPIPE pending on this thread: take it before unblocking.
-    const timespec now{};
-    while (::sigtimedwait(&pipe, nullptr, &now) < 0 && errno == EINTR) {
-    }
-  }
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (!ok && errno == EPIPE) take_pending_sigpipe();
   return ok;
 }
 
 Channel::Read Channel::read(std::string_view& body, std::chrono::steady_clock::time_point deadline) {
+  bool must_wait = false;  // the last read found nothing (host side) or the poll timed out
+  bool yielded = false;
   for (;;) {
     const std::size_t have = end_ - start_;
     if (have >= 4) {
@@ -81,13 +107,24 @@ Channel::Read Channel::read(std::string_view& body, std::chrono::steady_clock::t
       start_ = 0;
       end_ = have;
     }
-    if (deadline != std::chrono::steady_clock::time_point::max()) {
-      const auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero()) return Read::timeout;
+    // The host side reads first and waits only when nothing is there (its fd does not block); the
+    // child's read blocks, and it never has a deadline.
+    const bool wait_first = !host_side_ && deadline != std::chrono::steady_clock::time_point::max();
+    if (wait_first || must_wait) {
+      must_wait = false;
+      int timeout_ms = -1;
+      if (deadline != std::chrono::steady_clock::time_point::max()) {
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) return Read::timeout;
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+        timeout_ms = static_cast<int>(std::min<int64_t>(ms, 60'000));
+      }
       pollfd p{in_.get(), POLLIN, 0};
-      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-      const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(ms, 60'000)));
-      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;  // looks at the deadline again
+      const int ready = ::poll(&p, 1, timeout_ms);
+      if (ready == 0 || (ready < 0 && errno == EINTR)) {
+        must_wait = true;  // looks at the deadline again
+        continue;
+      }
       if (ready < 0) return Read::closed;
     }
     const ssize_t n = ::read(in_.get(), buf_.data() + end_, buf_.size() - end_);
@@ -96,6 +133,18 @@ Channel::Read Channel::read(std::string_view& body, std::chrono::steady_clock::t
       continue;
     }
     if (n == 0) return Read::closed;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      // Nothing yet: the child woken by our write is usually runnable on this CPU (it follows
+      // the host thread's CPU). Yielding to it once costs one syscall; sleeping in poll costs a
+      // sleep and a wake-up.
+      if (!yielded) {
+        yielded = true;
+        ::sched_yield();
+        continue;
+      }
+      must_wait = true;
+      continue;
+    }
     if (errno == EINTR) continue;
     return Read::closed;  // the other side is gone
   }

@@ -19,10 +19,16 @@ namespace exproto::host::ipc {
 
 class Channel {
  public:
-  // `in` is read, `out` written. `guard_sigpipe`: a write to a pipe whose reader is gone raises
-  // SIGPIPE, which ends the process unless it ignores it; the host (which does not, and must not
-  // change that for the whole process) blocks it around its writes; the child ignores SIGPIPE.
-  Channel(UniqueFd in, UniqueFd out, bool guard_sigpipe);
+  // `in` is read, `out` written. `host_side`: the host's end, which
+  // - guards against SIGPIPE: a write to a pipe whose reader is gone raises it, which ends the
+  //   process unless it ignores it; the host does not (and must not change that for the whole
+  //   process), so a thread that writes here keeps SIGPIPE blocked from its first write on (one
+  //   sigprocmask per thread instead of two per write) and takes back the one a failed write left
+  //   pending; the child ignores SIGPIPE;
+  // - reads `in` without blocking first and polls only when nothing is there: the child usually
+  //   answers a hook before the host thread runs again (it runs on the same CPU and preempts the
+  //   writer), so a round trip is one write and one read instead of a write, a poll and a read.
+  Channel(UniqueFd in, UniqueFd out, bool host_side);
 
   // Writes a whole frame (or several). False when the other end is gone.
   bool write(std::string_view frames);
@@ -40,7 +46,7 @@ class Channel {
 
   UniqueFd in_;
   UniqueFd out_;
-  bool guard_sigpipe_;
+  bool host_side_;
   std::vector<char> buf_;
   std::size_t start_ = 0;  // first unread byte
   std::size_t end_ = 0;    // one past the last received byte
