@@ -24,7 +24,8 @@ std::string native_config(const std::string& broker, const std::string& extra_mq
   return R"({"mode": "native",
     "mqtt": {"server": ")" + broker + R"(", "clientid_prefix": "dev-", "connect_timeout_ms": 3000)" + extra_mqtt + R"(},
     "plugins": {"dir": ")" + plugins + R"("},
-    "routes": [{"listener": {"bind": "127.0.0.1:0", "socktype": "tcp"}, "codec": "line"}],
+    "routes": [{"listener": {"bind": "127.0.0.1:)" + std::to_string(mqtt_test::free_loopback_port()) +
+         R"(", "socktype": "tcp"}, "codec": "line"}],
     "log": {"level": "warn"}})";
 }
 
