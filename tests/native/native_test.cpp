@@ -138,3 +138,23 @@ TEST_CASE("native mode: the broker dying closes its devices, they reconnect once
   CHECK(reply == "OK");
   CHECK(ask(again, "PUB t/x back") == "OK");
 }
+
+TEST_CASE("native mode: two hosts behind one broker, a device moving to the other host takes its session over") {
+  mqtt_test::Mosquitto broker;
+  auto host_a = start_host(native_config(broker.address()));
+  auto host_b = start_host(native_config(broker.address()));
+  ltest::TcpDevice on_a(static_cast<uint16_t>(host_a->listener_port(0)));
+  CHECK(ask(on_a, "CONNECT meter42") == "OK");
+  // The device reconnects through the load balancer and lands on the other host.
+  ltest::TcpDevice on_b(static_cast<uint16_t>(host_b->listener_port(0)));
+  CHECK(ask(on_b, "CONNECT meter42") == "OK");
+  // Host A hears from the broker that its MQTT session is gone and closes the stale socket within
+  // a second; it does not reconnect (no two hosts knocking each other off).
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(on_a.read_until_closed(1s).has_value());
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  CHECK(wait_until([&] { return host_a->metrics().sessions_active.get() == 0; }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(ask(on_b, "PUB t/x still mine") == "OK");
+  CHECK(host_b->metrics().sessions_active.get() == 1);
+}
