@@ -188,7 +188,8 @@ struct App::Parts {
           stopped_cleanly = false;
           if (adapter) adapter->stop_monitor();
           if (timers) timers->stop();
-          if (native) native->stop();  // the hung hook's calls then go nowhere, and nothing else runs
+          // Native mode: the io threads are not joined (a hung hook may be running inline on one);
+          // ~Parts leaves them to the process's exit.
           return false;
         }
       }
@@ -206,7 +207,9 @@ struct App::Parts {
                     pool->threads());
       stopped_cleanly = false;
     }
-    if (native) native->stop();  // after the pool: no session calls into the io threads any more
+    // After the pool: no session calls into the io threads any more. Not when a hook is stuck: it
+    // may be inline on an io thread, which would never join.
+    if (native && stopped_cleanly) native->stop();
     return stopped_cleanly;
   }
 
