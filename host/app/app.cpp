@@ -429,7 +429,10 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   if (!config.metrics.bind.empty()) {
     MetricsEndpoint::Handlers handlers;
     Parts* parts = p.get();
-    handlers.metrics = [parts] { return parts->metrics.render_prometheus() + sessions_by_codec(*parts->dispatcher); };
+    handlers.metrics = [parts] {
+      return parts->metrics.render_prometheus() + sessions_by_codec(*parts->dispatcher) +
+             (parts->native ? parts->native->render_prometheus() : std::string());
+    };
     handlers.not_ready = [parts]() -> std::string {
       if (parts->stopping) return "shutting down";
       if (parts->metrics.adapter_ready.get() == 0) return "EMQX unreachable: no ConnectionAdapter address answers";

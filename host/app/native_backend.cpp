@@ -1,5 +1,6 @@
 #include "host/app/native_backend.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -68,6 +69,30 @@ void NativeBackend::stop() {
 uint16_t NativeBackend::port(std::size_t route) const { return listeners_ ? listeners_->port(route) : 0; }
 
 std::size_t NativeBackend::mqtt_connections() const { return mqtt_->connections(); }
+
+std::string NativeBackend::render_prometheus() const {
+  std::string out;
+  const auto series = [&out](const char* name, const char* type, const char* help, uint64_t value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+  };
+  series("exproto_native_connections_accepted_total", "counter", "Device connections accepted (TCP/TLS) or UDP peers seen",
+         stats_.accepted.get());
+  series("exproto_native_accept_errors_total", "counter", "accept() failures (e.g. out of file descriptors)",
+         stats_.accept_errors.get());
+  series("exproto_native_tls_handshake_failures_total", "counter", "Device TLS handshakes that failed",
+         stats_.tls_handshake_failures.get());
+  series("exproto_native_connections_closed_total", "counter", "Device connections ended", stats_.conns_closed.get());
+  series("exproto_native_write_queue_overflows_total", "counter",
+         "Devices closed because they did not read what their codec sent (sessions.max_queued_bytes)",
+         stats_.write_queue_overflows.get());
+  series("exproto_native_udp_datagrams_dropped_total", "counter", "UDP datagrams dropped (a peer's backlog was full)",
+         stats_.udp_datagrams_dropped.get());
+  series("exproto_native_connections_open", "gauge", "Device connections open now",
+         static_cast<uint64_t>(std::max<int64_t>(0, stats_.conns_open.get())));
+  series("exproto_native_mqtt_connections", "gauge", "MQTT connections to the broker, open or opening",
+         mqtt_->connections());
+  return out;
+}
 
 void NativeBackend::messages(const std::string& conn, std::vector<DeliveredMessage> msgs, std::function<void()> handled) {
   // The Ack fires when the session has taken the messages (at once, or once it is under its

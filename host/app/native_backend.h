@@ -49,6 +49,8 @@ class NativeBackend final : private mqtt::MqttSessionSink, private DeviceLifecyc
 
   uint16_t port(std::size_t route) const;  // the port route `route` listens on; 0 if none
   const ListenerStats& stats() const { return stats_; }
+  // The device side's counters and the MQTT connections, in the Prometheus text format.
+  std::string render_prometheus() const;
   std::size_t mqtt_connections() const;
 
   NativeBackend(const Config& config, LogLimiter& log_limits);  // use create()

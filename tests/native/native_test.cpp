@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "device_client.h"
+#include "http_client.h"
 #include "host/app/app.h"
 #include "host/config/config.h"
 #include "mosquitto.h"
@@ -19,14 +20,14 @@ namespace {
 using namespace std::chrono_literals;
 using exproto::host::App;
 
-std::string native_config(const std::string& broker, const std::string& extra_mqtt = "") {
+std::string native_config(const std::string& broker, const std::string& extra_mqtt = "", const std::string& extra = "") {
   const std::string plugins = std::filesystem::path(LINE_SO).parent_path().string();
   return R"({"mode": "native",
     "mqtt": {"server": ")" + broker + R"(", "clientid_prefix": "dev-", "connect_timeout_ms": 3000)" + extra_mqtt + R"(},
     "plugins": {"dir": ")" + plugins + R"("},
     "routes": [{"listener": {"bind": "127.0.0.1:)" + std::to_string(mqtt_test::free_loopback_port()) +
          R"(", "socktype": "tcp"}, "codec": "line"}],
-    "log": {"level": "warn"}})";
+    "log": {"level": "warn"})" + extra + "}";
 }
 
 std::unique_ptr<App> start_host(const std::string& json) {
@@ -157,4 +158,20 @@ TEST_CASE("native mode: two hosts behind one broker, a device moving to the othe
   std::this_thread::sleep_for(300ms);
   CHECK(ask(on_b, "PUB t/x still mine") == "OK");
   CHECK(host_b->metrics().sessions_active.get() == 1);
+}
+
+TEST_CASE("native mode: /metrics shows the device side and the MQTT connections") {
+  mqtt_test::Mosquitto broker;
+  const uint16_t metrics_port = mqtt_test::free_loopback_port();
+  auto app = start_host(native_config(broker.address(), "", R"(, "metrics": {"bind": "127.0.0.1:)" +
+                                                                std::to_string(metrics_port) + R"("})"));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+  ltest::TcpDevice a(port), b(port);
+  CHECK(ask(a, "CONNECT m1") == "OK");
+  CHECK(ask(b, "PING") == "PONG");  // connected, never authenticated: no MQTT connection
+  const std::string body = itest::http_get(metrics_port, "/metrics");
+  CHECK(body.find("\nexproto_native_connections_accepted_total 2\n") != std::string::npos);
+  CHECK(body.find("\nexproto_native_connections_open 2\n") != std::string::npos);
+  CHECK(body.find("\nexproto_native_mqtt_connections 1\n") != std::string::npos);
+  CHECK(itest::http_get(metrics_port, "/readyz").starts_with("HTTP/1.1 200"));
 }
