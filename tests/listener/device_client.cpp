@@ -30,8 +30,10 @@ uint16_t local_port_of(int fd) {
   return ntohs(a.sin_port);
 }
 
+// Rounded up: a poll() given the rounded-down remainder returns before the deadline, and a
+// caller that then finds the deadline not yet reached would take the timeout for a reset.
 int remaining_ms(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   return static_cast<int>(std::max<int64_t>(0, left.count()));
 }
 }  // namespace
