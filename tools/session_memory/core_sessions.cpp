@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "conn_ids.h"
 #include "host/metrics/metrics.h"
 #include "host/registry/codec_instance.h"
 #include "host/registry/codec_library.h"
@@ -31,11 +32,6 @@ std::size_t heap_in_use() {
   return m.uordblks + m.hblkhd;
 }
 
-std::string conn_id(std::size_t i) {
-  char id[64];
-  std::snprintf(id, sizeof id, "g2dkABJlbXF4QDEyNy4wLjAuMQ%016zu==", i);
-  return id;
-}
 
 }  // namespace
 

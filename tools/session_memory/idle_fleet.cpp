@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "conn_ids.h"
 #include "exproto.grpc.pb.h"
 
 namespace exproto::memory {
@@ -52,12 +53,6 @@ struct Device {
   std::vector<std::unique_ptr<OtherStream>> others;
 };
 
-// EMQX's conn ids are base64 of an Erlang pid term, 44 characters for a node name of usual length.
-std::string conn_id(std::size_t i) {
-  char id[64];
-  std::snprintf(id, sizeof id, "g2dkABJlbXF4QDEyNy4wLjAuMQ%016zu==", i);
-  return id;
-}
 
 }  // namespace
 
