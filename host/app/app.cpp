@@ -486,7 +486,17 @@ std::vector<std::pair<std::string, std::string>> App::adapter_status() const {
   return out;
 }
 std::expected<std::string, std::string> App::apply_routes(const std::vector<Route>& routes) {
-  return parts_->reloader->apply_routes(routes);
+  // The mode is read once at start: a re-read file of the other mode names its routes' sockets
+  // the other way, and applying it would drop (or invent) every listener.
+  const bool native = parts_->native != nullptr;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    if (native == routes[i].listener_bind.empty()) {
+      return std::unexpected(fmt::format("routes[{}].listener: the running host is in {} mode, which changes only with a restart",
+                                         i, native ? "native" : "exproto"));
+    }
+  }
+  if (!native) return parts_->reloader->apply_routes(routes);
+  return parts_->native->apply_routes(routes, [&] { return parts_->reloader->apply_routes(routes); });
 }
 
 }  // namespace exproto::host

@@ -42,7 +42,9 @@ class App {
   std::vector<std::pair<std::string, std::string>> adapter_status() const;
   // For the systemd watchdog: whether a task posted to the worker pool ran within `within`.
   bool responsive(std::chrono::milliseconds within);
-  // SIGHUP: the routes of a re-read config apply to new connections (see Reloader::apply_routes).
+  // SIGHUP: the routes of a re-read config apply to new connections (see Reloader::apply_routes);
+  // in native mode listeners are bound and closed to match (Listeners::apply). Routes of the
+  // other mode are refused.
   std::expected<std::string, std::string> apply_routes(const std::vector<Route>& routes);
 
   struct Parts;

@@ -66,6 +66,12 @@ void NativeBackend::stop() {
   io_.stop();
 }
 
+std::expected<std::string, std::string> NativeBackend::apply_routes(
+    const std::vector<Route>& routes, const std::function<std::expected<std::string, std::string>()>& swap_routes) {
+  if (!listeners_) return std::unexpected("the device listeners are not running");
+  return listeners_->apply(routes, swap_routes);
+}
+
 uint16_t NativeBackend::port(std::size_t route) const { return listeners_ ? listeners_->port(route) : 0; }
 
 std::size_t NativeBackend::mqtt_connections() const { return mqtt_->connections(); }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,11 @@ class NativeBackend final : private mqtt::MqttSessionSink, private DeviceLifecyc
   void stop_devices(std::chrono::milliseconds wait);
   // Then the io threads. Idempotent; stop_devices first.
   void stop();
+
+  // SIGHUP: binds the listeners `routes` add, runs `swap_routes` (the Reloader's route change),
+  // then starts them and closes the ones no longer wanted (Listeners::apply).
+  std::expected<std::string, std::string> apply_routes(
+      const std::vector<Route>& routes, const std::function<std::expected<std::string, std::string>()>& swap_routes);
 
   uint16_t port(std::size_t route) const;  // the port route `route` listens on; 0 if none
   const ListenerStats& stats() const { return stats_; }

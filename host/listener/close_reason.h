@@ -17,6 +17,8 @@ inline constexpr const char* kKeepaliveTimeout = "{shutdown,keepalive_timeout}";
 inline constexpr const char* kIdleTimeout = "{shutdown,idle_timeout}";
 inline constexpr const char* kWriteQueueFull = "host:write_queue_full";
 inline constexpr const char* kShutdown = "host:shutdown";
+// A SIGHUP removed or changed the UDP listener the peer lived on.
+inline constexpr const char* kListenerRemoved = "host:listener_removed";
 
 // "{shutdown,<posix>}" for a socket error, e.g. "{shutdown,econnreset}" (Erlang's inet posix
 // atoms are the lower-case errno names).

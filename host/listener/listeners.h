@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <expected>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,18 @@ class Listeners {
   // an io thread.
   std::expected<void, std::string> start(const std::vector<Route>& routes, const DeviceLimits& limits);
 
+  // SIGHUP: makes the bound listeners those of `routes`. A listener whose route kept the same
+  // bind, socktype, TLS files and idle timeout keeps its sockets and its devices. New or changed
+  // ones are bound first, so an address in use fails the whole change with nothing changed;
+  // then `swap_routes` runs (the Reloader's route change: it must succeed before a new socket
+  // accepts, or the new sockets are dropped and its error returned); then the new listeners
+  // start and the ones no longer wanted stop accepting. Their TCP/TLS devices stay connected
+  // until they end, as nginx's reload keeps open connections; their UDP peers end with
+  // "host:listener_removed" (they lived on the socket that closes). Returns what changed.
+  // Not on an io thread; after stop() it refuses.
+  std::expected<std::string, std::string> apply(const std::vector<Route>& routes,
+                                                const std::function<std::expected<std::string, std::string>()>& swap_routes);
+
   // The port route `route` listens on (a bind to port 0 gets one from the kernel); 0 if none.
   uint16_t port(std::size_t route) const;
 
@@ -53,9 +67,15 @@ class Listeners {
     uint16_t port = 0;
   };
   std::expected<Bound, std::string> bind_route(std::size_t index, const Route& route, const DeviceLimits& limits);
+  void start_bound(Bound& b, const Route& route);
+  void retire(Bound b);
 
   DeviceEnv& env_;
+  DeviceLimits limits_;  // start()'s, for listeners a SIGHUP adds
+  mutable std::mutex mu_;  // bound_ and stopped_: SIGHUP, stop() and port() come from different threads
   std::vector<Bound> bound_;
+  std::vector<Route> routes_;  // what bound_ was made from, by route index
+  bool started_ = false;
   bool stopped_ = false;
 };
 

@@ -99,6 +99,14 @@ void UdpEndpoint::stop() {
   socket_.close(ignored);
 }
 
+void UdpEndpoint::stop_and_end_peers(const char* reason) {
+  stop();
+  // end() calls forget(), which must not erase from the map being walked.
+  auto peers = std::move(peers_);
+  peers_.clear();
+  for (auto& [at, peer] : peers) peer->end(reason, false);
+}
+
 void UdpEndpoint::wait_readable() {
   socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {

@@ -51,6 +51,9 @@ class UdpEndpoint : public std::enable_shared_from_this<UdpEndpoint> {
   void start();
   // On the shard's thread: closes the socket (the peers are ended through the DeviceTable).
   void stop();
+  // On the shard's thread: stop(), and every peer ends with `reason` (a route change removed
+  // the listener; at shutdown the DeviceTable ends them instead).
+  void stop_and_end_peers(const char* reason);
 
   // On the shard's thread. A datagram the kernel cannot take now is dropped and counted (UDP
   // gives no delivery promise; queueing it would only delay the next ones).

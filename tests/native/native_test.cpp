@@ -1,13 +1,19 @@
 // Native mode as an operator runs it: exproto-host owns the device sockets and is an MQTT client
 // of a real broker per device. What devices see (replies, messages, closes) and what the host
 // holds (sessions) are asserted; the broker is mosquitto, killed and taken over as in production.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "device_client.h"
 #include "http_client.h"
@@ -174,4 +180,132 @@ TEST_CASE("native mode: /metrics shows the device side and the MQTT connections"
   CHECK(body.find("\nexproto_native_connections_open 2\n") != std::string::npos);
   CHECK(body.find("\nexproto_native_mqtt_connections 1\n") != std::string::npos);
   CHECK(itest::http_get(metrics_port, "/readyz").starts_with("HTTP/1.1 200"));
+}
+
+namespace {
+
+// The routes of a native config with these listeners ("tcp" or "udp", each on a free port or
+// the one given), all served by the line codec — what a SIGHUP re-reads.
+struct ListenerSpec {
+  std::string socktype = "tcp";
+  uint16_t port = 0;
+};
+std::vector<exproto::host::Route> routes_of(const std::string& broker, std::vector<ListenerSpec> specs) {
+  std::string routes;
+  for (auto& s : specs) {
+    if (s.port == 0) s.port = mqtt_test::free_loopback_port();
+    if (!routes.empty()) routes += ",";
+    routes += R"({"listener": {"bind": "127.0.0.1:)" + std::to_string(s.port) + R"(", "socktype": ")" + s.socktype +
+              R"("}, "codec": "line"})";
+  }
+  std::string json = native_config(broker);
+  const auto at = json.find(R"("routes": [)");
+  const auto end = json.find("]", at);
+  json.replace(at, end + 1 - at, R"("routes": [)" + routes + "]");
+  auto config = exproto::host::parse_config(json);
+  REQUIRE_MESSAGE(config.has_value(), (config ? "" : config.error()));
+  return config->routes;
+}
+
+uint16_t port_of(const exproto::host::Route& r) { return r.listener.port; }
+
+bool tcp_connect_refused(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool refused = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 && errno == ECONNREFUSED;
+  ::close(fd);
+  return refused;
+}
+
+}  // namespace
+
+TEST_CASE("native mode SIGHUP: a listener added to the config is bound, one removed stops accepting") {
+  mqtt_test::Mosquitto broker;
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t first = static_cast<uint16_t>(app->listener_port(0));
+  ltest::TcpDevice old_device(first);
+  CHECK(ask(old_device, "CONNECT before") == "OK");
+
+  // Added: routes[1] gets its own socket; routes[0] keeps its socket and its devices.
+  auto both = routes_of(broker.address(), {{"tcp", first}, {"tcp", 0}});
+  auto applied = app->apply_routes(both);
+  REQUIRE_MESSAGE(applied.has_value(), (applied ? "" : applied.error()));
+  CHECK(applied->find("listeners: 1 kept, 1 bound, 0 closed") != std::string::npos);
+  const uint16_t second = port_of(both[1]);
+  CHECK(app->listener_port(1) == second);
+  ltest::TcpDevice added(second);
+  CHECK(ask(added, "CONNECT added") == "OK");
+  CHECK(ask(old_device, "PUB t/x still served") == "OK");
+
+  // Removed: routes[0] goes; the socket stops accepting, its device stays until it ends (as
+  // nginx's reload), and the remaining listener is now routes[0].
+  auto only_second = routes_of(broker.address(), {{"tcp", second}});
+  applied = app->apply_routes(only_second);
+  REQUIRE_MESSAGE(applied.has_value(), (applied ? "" : applied.error()));
+  CHECK(applied->find("listeners: 1 kept, 0 bound, 1 closed") != std::string::npos);
+  CHECK(wait_until([&] { return tcp_connect_refused(first); }));
+  CHECK(app->listener_port(0) == second);
+  CHECK(ask(old_device, "PUB t/x after removal") == "OK");
+  CHECK(ask(added, "PUB t/x on the kept one") == "OK");
+  ltest::TcpDevice later(second);
+  CHECK(ask(later, "CONNECT later") == "OK");
+  CHECK(app->metrics().sessions_active.get() == 3);
+  CHECK(app->stop());
+  CHECK(old_device.read_until_closed().has_value());  // shutdown still ends the retired listener's devices
+}
+
+TEST_CASE("native mode SIGHUP: a new listener that cannot bind changes nothing") {
+  mqtt_test::Mosquitto broker;
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t first = static_cast<uint16_t>(app->listener_port(0));
+  // Another process's socket holds the port (bound without SO_REUSEPORT, so ours cannot share it).
+  const int blocker = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(blocker, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(blocker, 1) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(blocker, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t taken = ntohs(a.sin_port);
+
+  auto applied = app->apply_routes(routes_of(broker.address(), {{"udp", 0}, {"tcp", taken}}));
+  REQUIRE_FALSE(applied.has_value());
+  CHECK(applied.error().find("routes[1].listener.bind 127.0.0.1:" + std::to_string(taken)) != std::string::npos);
+  // Nothing changed: the running listener still serves its codec, the route table is the old one.
+  CHECK(app->listener_port(0) == first);
+  CHECK(app->listener_port(1) == 0);
+  ltest::TcpDevice d(first);
+  CHECK(ask(d, "CONNECT unchanged") == "OK");
+  ::close(blocker);
+
+  // A file of the other mode (routes naming a port, not a bind) is refused whole.
+  auto exproto_routes = routes_of(broker.address(), {{"tcp", first}});
+  exproto_routes[0].listener_bind.clear();
+  applied = app->apply_routes(exproto_routes);
+  REQUIRE_FALSE(applied.has_value());
+  CHECK(applied.error().find("native mode, which changes only with a restart") != std::string::npos);
+  CHECK(ask(d, "PUB t/x served") == "OK");
+}
+
+TEST_CASE("native mode SIGHUP: removing a UDP listener ends its peers") {
+  mqtt_test::Mosquitto broker;
+  auto app = start_host(native_config(broker.address()));
+  const uint16_t tcp_port = static_cast<uint16_t>(app->listener_port(0));
+  auto with_udp = routes_of(broker.address(), {{"tcp", tcp_port}, {"udp", 0}});
+  auto applied = app->apply_routes(with_udp);
+  REQUIRE_MESSAGE(applied.has_value(), (applied ? "" : applied.error()));
+  ltest::UdpDevice peer(port_of(with_udp[1]));
+  peer.send("CONNECT udp1\n");
+  CHECK(peer.recv() == "OK\n");
+  CHECK(app->metrics().sessions_active.get() == 1);
+
+  applied = app->apply_routes(routes_of(broker.address(), {{"tcp", tcp_port}}));
+  REQUIRE_MESSAGE(applied.has_value(), (applied ? "" : applied.error()));
+  // The peer lived on the socket that closed: its session (and MQTT session) ends.
+  CHECK(wait_until([&] { return app->metrics().sessions_active.get() == 0; }));
+  CHECK(wait_until([&] { return app->metrics().sessions_closed.get() >= 1; }));
 }
