@@ -354,6 +354,7 @@ std::expected<std::unique_ptr<App>, std::string> App::start(const Config& config
   env.budget = std::make_shared<MemoryBudget>(config.sessions.max_total_queued_bytes, &p->metrics.queued_bytes);
   env.log_limits = p->log_limits;
   env.inline_policy = inline_policy;
+  if (native) env.upstream_name = "the MQTT broker";
   // Bound before any session exists (the server is not started yet), read-only after.
   auto reconciler_ref = std::make_shared<std::weak_ptr<Reconciler>>();
   env.reprobe = [reconciler_ref](std::weak_ptr<Session> s) {

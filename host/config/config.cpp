@@ -283,7 +283,7 @@ void read_isolation(Fields& f, IsolationConfig& out) {
 
 // The clientid goes into every CONNECT in front of the device's own: keep it short and printable
 // so the broker's clientid rules (length, characters) are met by the device's part alone.
-std::string clientid_prefix_check(std::string_view s) {
+std::string clientid_text_check(std::string_view s) {
   if (s.size() > 64) return "expected at most 64 characters";
   for (const char c : s) {
     if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7F) {
@@ -297,7 +297,8 @@ void read_mqtt(Fields& f, MqttConfig& out) {
   f.text("server", out.server, host_port_check(1));
   f.choice("protocol_version", out.protocol_version, {{"5", MqttVersion::v5}, {"3.1.1", MqttVersion::v3_1_1}});
   f.number("keepalive_s", out.keepalive_s, 0, 65535);  // a two-byte field in CONNECT
-  f.text("clientid_prefix", out.clientid_prefix, clientid_prefix_check);
+  f.text("clientid_prefix", out.clientid_prefix, clientid_text_check);
+  f.text("host_clientid", out.host_clientid, clientid_text_check);
   f.number("connect_timeout_ms", out.connect_timeout_ms, 100, 600'000);
   f.number("reconnect_min_ms", out.reconnect_min_ms, 10, 600'000);
   f.number("reconnect_max_ms", out.reconnect_max_ms, 10, 600'000);

@@ -215,6 +215,8 @@ struct MqttConfig {
   MqttVersion protocol_version = MqttVersion::v5;
   uint32_t keepalive_s = 60;        // of the host's MQTT connections; 0 = none (MQTT allows it)
   std::string clientid_prefix;      // put before each device's clientid, keeping devices apart from other clients
+  // The host's own connection (raw_publish outside a session); empty: prefix + "host-<hostname>-<pid>".
+  std::string host_clientid;
   uint32_t connect_timeout_ms = 5000;  // authenticate waits this long for CONNACK, then HOST_UNAVAILABLE
   // After a failed connect, new CONNECTs towards the broker are paced with this backoff so a
   // broker restart is not met by every device in the same instant.

@@ -14,6 +14,7 @@
 
 #include "host/mqtt/broker_address.h"
 #include "host/mqtt/broker_tls.h"
+#include "host/mqtt/host_clientid.h"
 #include "host/mqtt/mqtt_connection.h"
 #include "host/mqtt/reconnect_backoff.h"
 #include "host/mqtt/topic_mount.h"
@@ -305,7 +306,9 @@ void MqttUpstream::Core::host_publish(UpstreamCall c, std::function<void(Upstrea
       spdlog::info("mqtt: the host's own connection (raw_publish) ended: {}; it reconnects on the next raw_publish", reason);
       core->host_conn.reset();
     };
-    host_conn = open(host_ex, options_for("host", std::nullopt, std::nullopt), std::move(cb),
+    auto options = options_for("", std::nullopt, std::nullopt);
+    options.clientid = host_clientid(cfg, id_salt >> 40);
+    host_conn = open(host_ex, std::move(options), std::move(cb),
         [wcore](MqttConnection* which, MqttResult r) {
           auto core = wcore.lock();
           if (!core || r.status == MqttResult::Status::ok || core->host_conn.get() != which) return;

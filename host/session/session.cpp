@@ -459,8 +459,8 @@ void Session::note_call_done(const event::CallDone& e) {
     env_.metrics.adapter_call_failures.inc();
     // During an outage every session fails the same way at once: one line per kind, then a count.
     log_limited(*env_.log_limits, spdlog::level::warn, "adapter call failed",
-                "conn {}: {} failed before EMQX answered (code {}): {}", conn_,
-                probe ? "liveness probe" : call_kind_name(e.kind), e.code, e.message);
+                "conn {}: {} failed before {} answered (code {}): {}", conn_,
+                probe ? "liveness probe" : call_kind_name(e.kind), env_.upstream_name, e.code, e.message);
   } else {
     if (e.code != EXPROTO_RESULT_CONN_PROCESS_NOT_ALIVE) last_alive_ms_.store(steady_ms(), std::memory_order_relaxed);
     if (e.code != EXPROTO_RESULT_SUCCESS && !probe) {

@@ -39,6 +39,8 @@ struct SessionEnv {
   // A probe that got no answer (EMQX unreachable, deadline) asks for another try later (the
   // reconciler's); unset: the next idle scan finds the session again.
   std::function<void(std::weak_ptr<Session>)> reprobe;
+  // Who answers the calls, as log lines name it: EMQX, or the MQTT broker in native mode.
+  const char* upstream_name = "EMQX";
 };
 
 }  // namespace exproto::host

@@ -335,9 +335,36 @@ TEST_CASE("mqtt upstream: raw_publish goes over the session when authenticated, 
   CHECK(watcher.got[0].topic == "raw/a");
   CHECK(watcher.got[1].topic == "raw/b");  // no mountpoint, as EMQX's RawPublish
   const auto log = broker.log();
-  CHECK(log.find("Received PUBLISH from h1-host (d0, q1, r0, m1, 'raw/a'") != std::string::npos);
+  CHECK(log.find("Received PUBLISH from h1-host-") != std::string::npos);  // prefix + "host-<hostname>-<pid>-<salt>"
+  CHECK(log.find("(d0, q1, r0, m1, 'raw/a'") != std::string::npos);
   CHECK(log.find("Received PUBLISH from h1-dev1 (d0, q0, r0, m0, 'raw/b'") != std::string::npos);
   CHECK(f.upstream->connections() == 2);  // the device's and the host's own
+}
+
+TEST_CASE("mqtt upstream: two hosts with one clientid prefix do not take each other's own connection over") {
+  Mosquitto broker;
+  Fixture a(broker.address()), b(broker.address());  // both "h1-"
+  Watcher watcher(a.io, broker.port(), "raw/#");
+  for (int i = 0; i < 3; ++i) {
+    CHECK(a.call(Fixture::make(EXPROTO_CALL_RAW_PUBLISH, "c1", "raw/a", 1, "a")).code == EXPROTO_RESULT_SUCCESS);
+    CHECK(b.call(Fixture::make(EXPROTO_CALL_RAW_PUBLISH, "c1", "raw/b", 1, "b")).code == EXPROTO_RESULT_SUCCESS);
+  }
+  REQUIRE(run_until(a.io, [&] { return watcher.got.size() == 6; }));
+  CHECK(a.upstream->connections() == 1);
+  CHECK(b.upstream->connections() == 1);
+  // Each host connected once: neither CONNECT closed the other's connection.
+  CHECK(broker.log().find("already connected, closing old connection") == std::string::npos);
+
+  // Named by the operator, the clientid is used as it is (no prefix).
+  MqttConfig named = a.cfg;
+  named.host_clientid = "gateway-7";
+  Sink sink;
+  MqttUpstream c(named, [&](const std::string&) { return a.io.get_executor(); }, sink);
+  std::optional<UpstreamResult> r;
+  c.call(Fixture::make(EXPROTO_CALL_RAW_PUBLISH, "c1", "raw/c", 1, "c"), [&](UpstreamResult x) { r = x; });
+  REQUIRE(run_until(a.io, [&] { return r.has_value(); }));
+  CHECK(r->code == EXPROTO_RESULT_SUCCESS);
+  CHECK(broker.log().find("Received PUBLISH from gateway-7 ") != std::string::npos);
 }
 
 TEST_CASE("mqtt upstream: SUBACK and UNSUBACK codes of 0x80 and above are PERMISSION_DENY") {

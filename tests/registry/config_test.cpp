@@ -443,6 +443,9 @@ TEST_CASE("config: native listeners and mqtt are validated with key paths") {
         "mqtt.keepalive_s: expected an integer in 0..65535, got 65536");
   CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"clientid_prefix":"a b"})")) ==
         "mqtt.clientid_prefix: expected printable ASCII without spaces, got \"a b\"");
+  CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"host_clientid":"gw\u00e9"})")).starts_with(
+        "mqtt.host_clientid: expected printable ASCII without spaces"));
+  CHECK(parse_config(native_doc(kNativeRoute, R"("mqtt":{"host_clientid":"gateway-7"})"))->mqtt.host_clientid == "gateway-7");
   CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"reconnect_min_ms":500,"reconnect_max_ms":100})")) ==
         "mqtt.reconnect_max_ms: must be at least reconnect_min_ms (500)");
   CHECK(error_of(native_doc(kNativeRoute, R"("mqtt":{"tls":{}})")) == "mqtt.tls.ca_file: required");
