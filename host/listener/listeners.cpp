@@ -50,6 +50,8 @@ std::expected<Listeners::Bound, std::string> Listeners::bind_route(std::size_t i
   if (!at) return std::unexpected(key + ".bind " + route.listener_bind + ": " + at.error());
   auto limits = std::make_shared<DeviceLimits>(base);
   limits->idle_timeout = std::chrono::seconds(route.listener_idle_timeout_s);
+  const uint32_t cap = route.listener.socktype == SockType::udp ? route.listener_max_peers : route.listener_max_connections;
+  if (cap != 0) limits->cap = std::make_shared<ConnCap>(cap);
   std::shared_ptr<ListenerTls> tls;
   if (route.listener.socktype == SockType::ssl) {
     if (!route.listener_tls) return std::unexpected(key + ".tls: required for socktype ssl");

@@ -20,13 +20,14 @@ namespace {
 using namespace std::chrono_literals;
 using exproto::host::App;
 
-std::string native_config(const std::string& broker, const std::string& extra_mqtt = "", const std::string& extra = "") {
+std::string native_config(const std::string& broker, const std::string& extra_mqtt = "", const std::string& extra = "",
+                          const std::string& extra_listener = "") {
   const std::string plugins = std::filesystem::path(LINE_SO).parent_path().string();
   return R"({"mode": "native",
     "mqtt": {"server": ")" + broker + R"(", "clientid_prefix": "dev-", "connect_timeout_ms": 3000)" + extra_mqtt + R"(},
     "plugins": {"dir": ")" + plugins + R"("},
     "routes": [{"listener": {"bind": "127.0.0.1:)" + std::to_string(mqtt_test::free_loopback_port()) +
-         R"(", "socktype": "tcp"}, "codec": "line"}],
+         R"(", "socktype": "tcp")" + extra_listener + R"(}, "codec": "line"}],
     "log": {"level": "warn"})" + extra + "}";
 }
 
@@ -174,4 +175,22 @@ TEST_CASE("native mode: /metrics shows the device side and the MQTT connections"
   CHECK(body.find("\nexproto_native_connections_open 2\n") != std::string::npos);
   CHECK(body.find("\nexproto_native_mqtt_connections 1\n") != std::string::npos);
   CHECK(itest::http_get(metrics_port, "/readyz").starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("native mode: max_connections resets the connection over the cap and counts it on /metrics") {
+  mqtt_test::Mosquitto broker;
+  const uint16_t metrics_port = mqtt_test::free_loopback_port();
+  auto app = start_host(native_config(broker.address(), "",
+                                      R"(, "metrics": {"bind": "127.0.0.1:)" + std::to_string(metrics_port) + R"("})",
+                                      R"(, "max_connections": 1)"));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+  ltest::TcpDevice a(port);
+  CHECK(ask(a, "CONNECT capped") == "OK");
+  ltest::TcpDevice over(port);
+  CHECK(over.read_until_closed().has_value());  // reset at accept
+  CHECK(ask(a, "PUB t/x still here") == "OK");
+  const std::string body = itest::http_get(metrics_port, "/metrics");
+  CHECK(body.find("\nexproto_native_connections_over_cap_total 1\n") != std::string::npos);
+  CHECK(body.find("\nexproto_native_udp_peers_over_cap_total 0\n") != std::string::npos);
+  CHECK(body.find("\nexproto_native_connections_accepted_total 1\n") != std::string::npos);
 }
