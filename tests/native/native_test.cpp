@@ -14,39 +14,19 @@
 #include "host/app/app.h"
 #include "host/config/config.h"
 #include "mosquitto.h"
+#include "native_support.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using exproto::host::App;
+using ntest::start_host;
+using ntest::wait_until;
 
 std::string native_config(const std::string& broker, const std::string& extra_mqtt = "", const std::string& extra = "",
                           const std::string& extra_listener = "") {
-  const std::string plugins = std::filesystem::path(LINE_SO).parent_path().string();
-  return R"({"mode": "native",
-    "mqtt": {"server": ")" + broker + R"(", "clientid_prefix": "dev-", "connect_timeout_ms": 3000)" + extra_mqtt + R"(},
-    "plugins": {"dir": ")" + plugins + R"("},
-    "routes": [{"listener": {"bind": "127.0.0.1:)" + std::to_string(mqtt_test::free_loopback_port()) +
-         R"(", "socktype": "tcp")" + extra_listener + R"(}, "codec": "line"}],
-    "log": {"level": "warn"})" + extra + "}";
-}
-
-std::unique_ptr<App> start_host(const std::string& json) {
-  auto config = exproto::host::parse_config(json);
-  REQUIRE_MESSAGE(config.has_value(), (config ? "" : config.error()));
-  auto app = App::start(*config);
-  REQUIRE_MESSAGE(app.has_value(), (app ? "" : app.error()));
-  REQUIRE((*app)->listener_port(0) != 0);
-  return std::move(*app);
-}
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
+  return ntest::native_config(
+      {.broker = broker, .mqtt_extra = extra_mqtt, .listener_extra = extra_listener, .top_extra = extra});
 }
 
 // A device of the line protocol: sends a command, returns the next line it got back.
