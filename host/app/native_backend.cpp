@@ -93,6 +93,12 @@ std::string NativeBackend::render_prometheus() const {
          stats_.write_queue_overflows.get());
   series("exproto_native_udp_datagrams_dropped_total", "counter", "UDP datagrams dropped (a peer's backlog was full)",
          stats_.udp_datagrams_dropped.get());
+  series("exproto_native_connections_over_cap_total", "counter",
+         "Device TCP/TLS connections reset at accept: the listener had routes[].listener.max_connections open",
+         stats_.connections_over_cap.get());
+  series("exproto_native_udp_peers_over_cap_total", "counter",
+         "UDP datagrams from new peers dropped: the listener served routes[].listener.max_peers peers",
+         stats_.udp_peers_over_cap.get());
   series("exproto_native_connections_open", "gauge", "Device connections open now",
          static_cast<uint64_t>(std::max<int64_t>(0, stats_.conns_open.get())));
   series("exproto_native_mqtt_connections", "gauge", "MQTT connections to the broker, open or opening",

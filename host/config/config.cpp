@@ -347,6 +347,9 @@ void read_exproto_listener(Fields& l, Route& out) {
            {{"tcp", SockType::tcp}, {"ssl", SockType::ssl}, {"udp", SockType::udp}, {"dtls", SockType::dtls}}, true);
 }
 
+// A cap above what one host can hold (fds, 4 KiB per device) is a typo, not a plan.
+constexpr uint64_t kMaxListenerCap = 10'000'000;
+
 // Native mode: the host binds the socket itself, so the route names the address.
 void read_native_listener(Fields& l, Route& out) {
   if (l.get("port") != nullptr) {
@@ -361,6 +364,15 @@ void read_native_listener(Fields& l, Route& out) {
     out.listener.port = static_cast<uint32_t>(std::stoul(out.listener_bind.substr(out.listener_bind.rfind(':') + 1)));
   }
   l.number("idle_timeout_s", out.listener_idle_timeout_s, 0, 86400);
+  l.number("max_connections", out.listener_max_connections, 0, kMaxListenerCap);
+  l.number("max_peers", out.listener_max_peers, 0, kMaxListenerCap);
+  const bool udp = out.listener.socktype == SockType::udp;
+  if (l.ok() && udp && l.get("max_connections") != nullptr) {
+    return l.fail("max_connections", "only for socktype tcp and ssl; a udp listener caps its peers with max_peers");
+  }
+  if (l.ok() && !udp && l.get("max_peers") != nullptr) {
+    return l.fail("max_peers", "only for socktype udp; a tcp or ssl listener caps its connections with max_connections");
+  }
   const bool ssl = out.listener.socktype == SockType::ssl;
   l.object("tls", [&](Fields& t) { read_handler_tls(t, out.listener_tls.emplace()); }, ssl);
   if (l.ok() && !ssl && out.listener_tls) l.fail("tls", "only for socktype ssl");

@@ -58,6 +58,11 @@ struct Route {
   // ("{shutdown,idle_timeout}", EMQX's idle_timeout, default 30 s); a UDP peer is closed after
   // this long without a datagram unless its codec started a keepalive. 0 = never.
   uint32_t listener_idle_timeout_s = 30;
+  // Native mode, TCP/TLS: connections open at once on this listener; past it a new one is reset at
+  // accept. UDP: peers (source addresses) served at once; a datagram from a new peer past it is
+  // dropped. 0 = no cap. Each key is refused for the other socktype.
+  uint32_t listener_max_connections = 0;
+  uint32_t listener_max_peers = 0;
   ReloadPolicy reload = ReloadPolicy::automatic;
   uint32_t drain_deadline_ms = 600000;  // drain: how long old sessions may stay on an old generation
   std::string codec;        // codec name as its descriptor declares it

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "host/listener/device_env.h"
@@ -52,6 +53,9 @@ class DeviceConn : public std::enable_shared_from_this<DeviceConn> {
   void start_keepalive(uint32_t interval_s);
   // Ends the conn now, queued bytes dropped; the session gets Closed `reason`.
   void end(std::string reason, bool vanished);
+
+  // The conn's place under its listener's cap (ConnCap), given back when the conn is destroyed.
+  void hold(ConnCap::Slot slot) { slot_ = std::move(slot); }
 
   // Closing or closed: Send is dropped, reads stopped.
   bool closing() const { return state_ != State::open; }
@@ -125,6 +129,7 @@ class DeviceConn : public std::enable_shared_from_this<DeviceConn> {
   std::chrono::steady_clock::duration watch_span_{};
   std::chrono::steady_clock::time_point last_recv_;
   boost::asio::steady_timer timer_;
+  ConnCap::Slot slot_;  // after limits_, which owns the cap: destroyed before it
 };
 
 }  // namespace exproto::host

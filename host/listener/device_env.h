@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
+#include "host/listener/conn_cap.h"
 #include "host/log/log_limiter.h"
 #include "host/metrics/metrics.h"
 
@@ -49,6 +51,9 @@ struct DeviceLimits {
   std::chrono::milliseconds close_flush_limit{5000};
   // TLS: the handshake must be done within this long after accept.
   std::chrono::milliseconds tls_handshake_timeout{10000};
+  // routes[].listener.max_connections (TCP/TLS) or max_peers (UDP), shared by the listener's
+  // shards; null: no cap. Every conn of the listener holds one of its slots.
+  std::shared_ptr<ConnCap> cap;
 };
 
 // Counters of the device side, for tests and (later) the metrics endpoint.
@@ -59,6 +64,8 @@ struct ListenerStats {
   Counter conns_closed;
   Counter write_queue_overflows;
   Counter udp_datagrams_dropped;  // backlog full, or the send buffer was
+  Counter connections_over_cap;   // TCP/TLS connections closed at accept: max_connections reached
+  Counter udp_peers_over_cap;     // datagrams of new UDP peers dropped: max_peers reached
   Gauge conns_open;
 };
 

@@ -49,7 +49,8 @@ bool same_tls(const std::optional<HandlerTls>& a, const std::optional<HandlerTls
 // Whether the sockets bound for `was` serve `now` as they are.
 bool same_listener(const Route& was, const Route& now) {
   return was.listener_bind == now.listener_bind && was.listener.socktype == now.listener.socktype &&
-         was.listener_idle_timeout_s == now.listener_idle_timeout_s && same_tls(was.listener_tls, now.listener_tls);
+         was.listener_idle_timeout_s == now.listener_idle_timeout_s && same_tls(was.listener_tls, now.listener_tls) &&
+         was.listener_max_connections == now.listener_max_connections && was.listener_max_peers == now.listener_max_peers;
 }
 
 }  // namespace
@@ -65,6 +66,8 @@ std::expected<Listeners::Bound, std::string> Listeners::bind_route(std::size_t i
   if (!at) return std::unexpected(key + ".bind " + route.listener_bind + ": " + at.error());
   auto limits = std::make_shared<DeviceLimits>(base);
   limits->idle_timeout = std::chrono::seconds(route.listener_idle_timeout_s);
+  const uint32_t cap = route.listener.socktype == SockType::udp ? route.listener_max_peers : route.listener_max_connections;
+  if (cap != 0) limits->cap = std::make_shared<ConnCap>(cap);
   std::shared_ptr<ListenerTls> tls;
   if (route.listener.socktype == SockType::ssl) {
     if (!route.listener_tls) return std::unexpected(key + ".tls: required for socktype ssl");

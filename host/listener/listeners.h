@@ -39,7 +39,7 @@ class Listeners {
   std::expected<void, std::string> start(const std::vector<Route>& routes, const DeviceLimits& limits);
 
   // SIGHUP: makes the bound listeners those of `routes`. A listener whose route kept the same
-  // bind, socktype, TLS files and idle timeout keeps its sockets and its devices. New or changed
+  // bind, socktype, TLS files, idle timeout and caps keeps its sockets and its devices. New or changed
   // ones are bound first, so an address in use fails the whole change with nothing changed;
   // then `swap_routes` runs (the Reloader's route change: it must succeed before a new socket
   // accepts, or the new sockets are dropped and its error returned); then the new listeners

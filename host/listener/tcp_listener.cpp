@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <optional>
+
 #include "host/listener/reuse_port.h"
 #include "host/listener/tcp_conn.h"
 #include "host/listener/tls_conn.h"
@@ -89,6 +91,11 @@ void TcpListener::accepted(boost::asio::ip::tcp::socket socket) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // reset before we looked: nothing to serve
+  std::optional<ConnCap::Slot> slot;
+  if (limits_->cap) {
+    slot = limits_->cap->try_take();
+    if (!slot) return refuse_over_cap(std::move(socket), peer);
+  }
   const auto local = socket.local_endpoint(ec);
   if (ec) return;
   socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);  // EMQX's listeners default
@@ -101,11 +108,26 @@ void TcpListener::accepted(boost::asio::ip::tcp::socket socket) {
   std::string id = env_.io.make_conn_id(shard_, listener_);
   if (tls_) {
     auto conn = std::make_shared<TlsConn>(env_, limits_, shard_, std::move(id), std::move(socket), tls_->current());
+    if (slot) conn->hold(std::move(*slot));
     conn->handshake_then_open(std::move(meta));
   } else {
     auto conn = std::make_shared<TcpConn>(env_, limits_, shard_, std::move(id), std::move(socket));
+    if (slot) conn->hold(std::move(*slot));
     conn->open(std::move(meta));
   }
+}
+
+void TcpListener::refuse_over_cap(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer) {
+  // Accepted and reset at once (host/listener/README.md, "Connection caps"): no conn, no session,
+  // no TLS handshake; linger 0 makes close() send RST, so the device learns at once and the host
+  // keeps no TIME_WAIT entry for a connection it never served.
+  env_.stats.connections_over_cap.inc();
+  log_limited(env_.log_limits, spdlog::level::warn, "listener connection cap",
+              "routes[{}].listener: max_connections ({}) open; connection from {}:{} reset", listener_,
+              limits_->cap->max(), peer.address().to_string(), peer.port());
+  boost::system::error_code ignored;
+  socket.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
 }
 
 }  // namespace exproto::host

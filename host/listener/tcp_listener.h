@@ -33,6 +33,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
  private:
   void accept();
   void accepted(boost::asio::ip::tcp::socket socket);
+  // routes[].listener.max_connections reached: counted, logged (rate-limited), reset.
+  void refuse_over_cap(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer);
 
   DeviceEnv& env_;
   const std::size_t shard_;

@@ -6,6 +6,8 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/container_hash/hash.hpp>
 
+#include <optional>
+
 #include "host/listener/close_reason.h"
 #include "host/listener/reuse_port.h"
 #include "host/net/io_threads.h"
@@ -142,8 +144,22 @@ void UdpEndpoint::on_datagram(const boost::asio::ip::udp::endpoint& from, std::s
   if (auto it = peers_.find(from); it != peers_.end()) {
     peer = it->second;
   } else {
+    std::optional<ConnCap::Slot> slot;
+    if (limits_->cap) {
+      slot = limits_->cap->try_take();
+      if (!slot) {
+        // A datagram cannot be refused to its sender: it is dropped and no peer state is made,
+        // so a flood of new source addresses costs the host nothing past the cap.
+        env_.stats.udp_peers_over_cap.inc();
+        log_limited(env_.log_limits, spdlog::level::warn, "listener peer cap",
+                    "routes[{}].listener: max_peers ({}) reached; datagram from new peer {}:{} dropped", listener_,
+                    limits_->cap->max(), from.address().to_string(), from.port());
+        return;
+      }
+    }
     peer = std::make_shared<UdpPeer>(env_, limits_, shard_, env_.io.make_conn_id(shard_, listener_), shared_from_this(),
                                      from);
+    if (slot) peer->hold(std::move(*slot));
     peers_.emplace(from, peer);
     ConnMeta meta;
     meta.socktype = SockType::udp;

@@ -146,6 +146,8 @@ Rig::Rig(RigOptions o) : options(std::move(o)) {
   route.listener = ListenerKey{port, options.socktype};
   route.listener_bind = "127.0.0.1:" + std::to_string(port);
   route.listener_idle_timeout_s = options.idle_timeout_s;
+  route.listener_max_connections = options.max_connections;
+  route.listener_max_peers = options.max_peers;
   route.listener_tls = options.tls;
   route.codec = (*lib)->descriptor().name;
   route.config_json = options.codec_config;

@@ -77,6 +77,8 @@ struct RigOptions {
   std::string codec_so = LINE_SO;
   std::string codec_config = "{}";
   uint32_t idle_timeout_s = 30;
+  uint32_t max_connections = 0;  // routes[].listener.max_connections (tcp, ssl)
+  uint32_t max_peers = 0;        // routes[].listener.max_peers (udp)
   std::optional<HandlerTls> tls;
   SessionsConfig sessions{};
   DeviceLimits limits{};

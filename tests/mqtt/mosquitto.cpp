@@ -61,13 +61,19 @@ Mosquitto::Mosquitto(BrokerOptions o) {
   conf << "per_listener_settings false\n"
        << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous " << (o.allow_anonymous ? "true" : "false") << "\n"
-       << "persistence false\nlog_dest file " << (dir_ / "mosquitto.log").string() << "\nlog_type all\n"
+       << (o.persistence ? "persistence true\npersistence_location " + dir_.string() + "/\n" : "persistence false\n")
+       << "log_dest file " << (dir_ / "mosquitto.log").string() << "\nlog_type all\n"
        << (::getuid() == 0 ? "user root\n" : "");
   if (!o.user.empty()) {
     const auto pw = dir_ / "passwd";
     const std::string cmd = std::string(EXPROTO_MOSQUITTO_PASSWD) + " -c -b '" + pw.string() + "' '" + o.user + "' '" +
                             o.password + "' >/dev/null 2>&1";
     REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "mosquitto_passwd failed: " << cmd);
+    for (const auto& [user, password] : o.more_users) {
+      const std::string add = std::string(EXPROTO_MOSQUITTO_PASSWD) + " -b '" + pw.string() + "' '" + user + "' '" +
+                              password + "' >/dev/null 2>&1";
+      REQUIRE_MESSAGE(std::system(add.c_str()) == 0, "mosquitto_passwd failed: " << add);
+    }
     conf << "password_file " << pw.string() << "\n";
   }
   if (!o.acl.empty()) {
@@ -110,6 +116,13 @@ void Mosquitto::start() {
 void Mosquitto::kill() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void Mosquitto::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mqtt_test {
 
@@ -15,7 +17,11 @@ struct BrokerOptions {
   bool allow_anonymous = true;
   std::string user;      // with password: a password_file made with mosquitto_passwd -c -b
   std::string password;
+  // More users of the same password_file (needs `user` too).
+  std::vector<std::pair<std::string, std::string>> more_users;
   std::string acl;       // contents of an acl_file, if any
+  // Sessions and queued QoS 1/2 messages saved on a graceful stop and read back at start.
+  bool persistence = false;
   // TLS listener instead of plain TCP.
   std::filesystem::path tls_ca, tls_cert, tls_key;
 };
@@ -31,7 +37,9 @@ class Mosquitto {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // SIGKILL: the broker vanishes without a DISCONNECT, as a crash or a cut network would.
   void kill();
-  // Starts it again on the same port with the same config.
+  // SIGTERM, waited for: a clean shutdown (with persistence, the sessions are saved).
+  void stop();
+  // Starts it again on the same port with the same config (after kill, stop, or killing it now).
   void restart();
   // What mosquitto logged (log_dest file), for failure messages.
   std::string log() const;

@@ -20,38 +20,19 @@
 #include "host/app/app.h"
 #include "host/config/config.h"
 #include "mosquitto.h"
+#include "native_support.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using exproto::host::App;
+using ntest::start_host;
+using ntest::wait_until;
 
-std::string native_config(const std::string& broker, const std::string& extra_mqtt = "", const std::string& extra = "") {
-  const std::string plugins = std::filesystem::path(LINE_SO).parent_path().string();
-  return R"({"mode": "native",
-    "mqtt": {"server": ")" + broker + R"(", "clientid_prefix": "dev-", "connect_timeout_ms": 3000)" + extra_mqtt + R"(},
-    "plugins": {"dir": ")" + plugins + R"("},
-    "routes": [{"listener": {"bind": "127.0.0.1:)" + std::to_string(mqtt_test::free_loopback_port()) +
-         R"(", "socktype": "tcp"}, "codec": "line"}],
-    "log": {"level": "warn"})" + extra + "}";
-}
-
-std::unique_ptr<App> start_host(const std::string& json) {
-  auto config = exproto::host::parse_config(json);
-  REQUIRE_MESSAGE(config.has_value(), (config ? "" : config.error()));
-  auto app = App::start(*config);
-  REQUIRE_MESSAGE(app.has_value(), (app ? "" : app.error()));
-  REQUIRE((*app)->listener_port(0) != 0);
-  return std::move(*app);
-}
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
+std::string native_config(const std::string& broker, const std::string& extra_mqtt = "", const std::string& extra = "",
+                          const std::string& extra_listener = "") {
+  return ntest::native_config(
+      {.broker = broker, .mqtt_extra = extra_mqtt, .listener_extra = extra_listener, .top_extra = extra});
 }
 
 // A device of the line protocol: sends a command, returns the next line it got back.
@@ -308,4 +289,22 @@ TEST_CASE("native mode SIGHUP: removing a UDP listener ends its peers") {
   // The peer lived on the socket that closed: its session (and MQTT session) ends.
   CHECK(wait_until([&] { return app->metrics().sessions_active.get() == 0; }));
   CHECK(wait_until([&] { return app->metrics().sessions_closed.get() >= 1; }));
+}
+
+TEST_CASE("native mode: max_connections resets the connection over the cap and counts it on /metrics") {
+  mqtt_test::Mosquitto broker;
+  const uint16_t metrics_port = mqtt_test::free_loopback_port();
+  auto app = start_host(native_config(broker.address(), "",
+                                      R"(, "metrics": {"bind": "127.0.0.1:)" + std::to_string(metrics_port) + R"("})",
+                                      R"(, "max_connections": 1)"));
+  const uint16_t port = static_cast<uint16_t>(app->listener_port(0));
+  ltest::TcpDevice a(port);
+  CHECK(ask(a, "CONNECT capped") == "OK");
+  ltest::TcpDevice over(port);
+  CHECK(over.read_until_closed().has_value());  // reset at accept
+  CHECK(ask(a, "PUB t/x still here") == "OK");
+  const std::string body = itest::http_get(metrics_port, "/metrics");
+  CHECK(body.find("\nexproto_native_connections_over_cap_total 1\n") != std::string::npos);
+  CHECK(body.find("\nexproto_native_udp_peers_over_cap_total 0\n") != std::string::npos);
+  CHECK(body.find("\nexproto_native_connections_accepted_total 1\n") != std::string::npos);
 }

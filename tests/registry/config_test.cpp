@@ -410,6 +410,42 @@ TEST_CASE("config: a key of the other mode is an error that says which mode it b
         "mode: expected one of exproto|native, got \"mqtt\"");
 }
 
+TEST_CASE("config: native listener caps, max_connections for tcp and ssl, max_peers for udp") {
+  const auto tcp = parse_config(
+      native_doc(R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp","max_connections":50000},"codec":"jt808"}])"));
+  REQUIRE_MESSAGE(tcp.has_value(), (tcp ? "" : tcp.error()));
+  CHECK(tcp->routes[0].listener_max_connections == 50000);
+  CHECK(tcp->routes[0].listener_max_peers == 0);
+  const auto udp = parse_config(
+      native_doc(R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"udp","max_peers":7},"codec":"jt808"}])"));
+  REQUIRE_MESSAGE(udp.has_value(), (udp ? "" : udp.error()));
+  CHECK(udp->routes[0].listener_max_peers == 7);
+  const auto none = parse_config(native_doc(kNativeRoute));
+  REQUIRE(none.has_value());
+  CHECK(none->routes[0].listener_max_connections == 0);  // no cap unless asked for
+  CHECK(none->routes[0].listener_max_peers == 0);
+
+  CHECK(error_of(native_doc(
+            R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"udp","max_connections":5},"codec":"jt808"}])")) ==
+        "routes[0].listener.max_connections: only for socktype tcp and ssl; a udp listener caps its peers with "
+        "max_peers");
+  CHECK(error_of(native_doc(
+            R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp","max_peers":5},"codec":"jt808"}])")) ==
+        "routes[0].listener.max_peers: only for socktype udp; a tcp or ssl listener caps its connections with "
+        "max_connections");
+  CHECK(error_of(native_doc(
+            R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"tcp","max_connections":-1},"codec":"jt808"}])")) ==
+        "routes[0].listener.max_connections: expected an integer in 0..10000000, got -1");
+  CHECK(error_of(native_doc(
+            R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"udp","max_peers":"many"},"codec":"jt808"}])")) ==
+        "routes[0].listener.max_peers: expected an integer in 0..10000000, got \"many\"");
+  CHECK(error_of(native_doc(
+            R"([{"listener":{"bind":"0.0.0.0:7993","socktype":"ssl","max_connections":10000001},"codec":"jt808"}])")) ==
+        "routes[0].listener.max_connections: expected an integer in 0..10000000, got 10000001");
+  CHECK(error_of(doc(R"([{"listener":{"port":7993,"socktype":"tcp","max_connections":5},"codec":"jt808"}])")) ==
+        "routes[0].listener.max_connections: unknown key");
+}
+
 TEST_CASE("config: native listeners and mqtt are validated with key paths") {
   CHECK(error_of(native_doc(R"([{"listener":{"socktype":"tcp"},"codec":"jt808"}])")) ==
         "routes[0].listener.bind: required");
