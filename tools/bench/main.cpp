@@ -40,6 +40,10 @@ struct Cli {
   std::string reload_file;
   bool isolate = false;
   bool compare_isolation = false;
+  bool native = false;
+  bool compare_native = false;
+  std::string broker_bin = "/usr/sbin/mosquitto";
+  std::size_t device_threads = 1;
 };
 
 void add_options(CLI::App& app, Cli& cli) {
@@ -98,6 +102,20 @@ void add_options(CLI::App& app, Cli& cli) {
                "run the host's route in a codec-runner child (routes[].isolation = process)");
   app.add_flag("--compare-isolation", cli.compare_isolation,
                "host rounds alternating the route in process (host) and isolated (isolated), no baseline");
+  auto* native = app.add_flag("--native", cli.native,
+                              "rounds of exproto-host in native mode: a fresh mosquitto as the broker, the devices "
+                              "over real TCP sockets into the host's own listener (any --protocol)");
+  auto* compare_native = app.add_flag("--compare-native", cli.compare_native,
+                                      "alternate the host in exproto mode (behind the bench's adapter) and in native "
+                                      "mode (with mosquitto) on the same devices; prints native/exproto ratios");
+  for (auto* other : {handler, compare, host_only}) {
+    native->excludes(other);
+    compare_native->excludes(other);
+  }
+  native->excludes(compare_native);
+  app.add_option("--broker-bin", cli.broker_bin, "mosquitto executable for native mode")->capture_default_str();
+  app.add_option("--device-threads", cli.device_threads, "native mode: epoll threads running the devices' sockets")
+      ->capture_default_str()->check(CLI::Range(1, 16));
   app.add_flag("--json", cli.json, "print JSON instead of the table");
 }
 
@@ -127,7 +145,7 @@ int main(int argc, char** argv) {
     if (cli.compare && cli.load.protocol != "jsonframe")
       throw std::invalid_argument("the baseline speaks jsonframe only; use --host-only for --protocol " +
                                   cli.load.protocol);
-    bool spawn = cli.compare || cli.host_only || cli.compare_isolation;
+    bool spawn = cli.compare || cli.host_only || cli.compare_isolation || cli.native || cli.compare_native;
     std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : spawn ? "127.0.0.1:0" : "127.0.0.1:9100";
     AdapterServer adapter(bind, cli.adapter_threads, cli.adapter_max_streams);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
@@ -137,6 +155,10 @@ int main(int argc, char** argv) {
       s.host_only = cli.host_only;
       s.isolate = cli.isolate;
       s.compare_isolation = cli.compare_isolation;
+      s.native = cli.native;
+      s.compare_native = cli.compare_native;
+      s.broker_bin = cli.broker_bin;
+      s.device_threads = cli.device_threads;
       s.reload_at_seconds = cli.reload_at;
       s.reload_file = cli.reload_file;
       s.load = cli.load;
