@@ -83,6 +83,7 @@ struct SocketRun::Shared {
   std::atomic<int64_t> last_login_ns{-1};  // Clock's epoch
   LatencyHistogram frame_latency;
   LatencyHistogram connect_latency;
+  LatencyHistogram tcp_connect_latency;  // connect() -> the socket is connected (the host accepted)
   std::mutex error_mu;
   std::string first_error;
 };
@@ -209,6 +210,7 @@ class SocketRun::Loop {
       ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) return fail(c, std::string("connect: ") + std::strerror(err));
       c.stage = Stage::logging_in;
+      s_.tcp_connect_latency.record(nanos_between(c.opened_at, Clock::now()));
       c.out += s_.protocol->login(c.device);
       flush(c);
       return;
@@ -385,6 +387,7 @@ std::optional<std::chrono::steady_clock::time_point> SocketRun::last_login() con
 std::size_t SocketRun::open_sockets() const { return shared_->open_sockets.load(); }
 
 double SocketRun::login_quantile_us(double q) const { return shared_->connect_latency.quantile_us(q); }
+double SocketRun::tcp_connect_quantile_us(double q) const { return shared_->tcp_connect_latency.quantile_us(q); }
 
 void SocketRun::start_all() { open(shared_->settings.conns); }
 void SocketRun::set_measuring(bool on) { shared_->measuring.store(on, std::memory_order_relaxed); }

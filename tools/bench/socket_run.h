@@ -38,6 +38,8 @@ class SocketRun final : public DeviceRun {
   std::size_t open_sockets() const;
   // Socket opened -> login acknowledged, over every device that logged in (microseconds).
   double login_quantile_us(double q) const;
+  // Socket opened -> connected (the kernel completed the handshake with the host's listener).
+  double tcp_connect_quantile_us(double q) const;
 
   void start_all() override;  // open(settings.conns)
   void set_measuring(bool on) override;
