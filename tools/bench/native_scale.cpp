@@ -72,6 +72,24 @@ bool wait_for(Pred done, double seconds) {
   return true;
 }
 
+// Closes every device at once, then SIGTERMs the hosts while they are still ending the devices'
+// MQTT sessions (a shutdown under load, as an operator's restart would be) and reports how each
+// ended. 4 when a host did not exit cleanly, else `status`.
+int close_then_stop(SocketRun& run, Fleet& fleet, int status, std::ostream& out) {
+  run.cancel_all();
+  wait_for([&] { return run.in_flight() == 0; }, 10);
+  for (std::size_t i = 0; i < fleet.hosts.size(); ++i) {
+    auto& host = fleet.hosts[i]->process();
+    const std::string how = host.stop(10);
+    out << "  host" << i << " stopped with the devices just closed: " << how << "\n";
+    if (how != "exit 0" && how != "signal 15") {
+      out << host.log_tail();
+      status = 4;
+    }
+  }
+  return status;
+}
+
 LoadSettings idle_devices(const ScaleSettings& s, std::size_t count) {
   LoadSettings load;
   load.protocol = s.protocol;
@@ -159,8 +177,7 @@ int run_idle_fleet(const ScaleSettings& s, std::ostream& out, std::ostream& prog
   }
   out << "* kernel Slab is system-wide: it holds every socket of a device (the bench's end, the host's "
          "device and MQTT sockets, the broker's end) and whatever else the machine did meanwhile\n";
-  run.cancel_all();
-  return status;
+  return close_then_stop(run, fleet, status, out);
 }
 
 int run_connect_burst(const ScaleSettings& s, std::ostream& out, std::ostream& progress) {
@@ -202,8 +219,7 @@ int run_connect_burst(const ScaleSettings& s, std::ostream& out, std::ostream& p
                 run.tcp_connect_quantile_us(0.5) / 1000, run.tcp_connect_quantile_us(0.99) / 1000,
                 run.tcp_connect_quantile_us(1.0) / 1000);
   out << line;
-  run.cancel_all();
-  return status_of(r, s.burst, run.connected());
+  return close_then_stop(run, fleet, status_of(r, s.burst, run.connected()), out);
 }
 
 }  // namespace exproto::bench

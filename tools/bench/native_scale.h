@@ -31,7 +31,8 @@ struct ScaleSettings {
 };
 
 // Both print their table to `out` and progress to `progress`, and return the exit status: 0, 2
-// when a device did not log in or was closed while idle, 3 on device errors.
+// when a device did not log in or was closed while idle, 3 on device errors, 4 when a host did
+// not exit cleanly on SIGTERM right after every device closed.
 int run_idle_fleet(const ScaleSettings& s, std::ostream& out, std::ostream& progress);
 int run_connect_burst(const ScaleSettings& s, std::ostream& out, std::ostream& progress);
 
