@@ -59,10 +59,14 @@ struct MqttUpstream::Core : std::enable_shared_from_this<Core> {
   }
 
   // Counts a connection from creation until its callbacks are released (it ended or was closed).
+  // Shares the counter: a connection let go by release() may outlive the core (its own io_context
+  // destroys it), and its token then still has a counter to write to.
   struct OpenToken {
-    explicit OpenToken(std::atomic<std::size_t>& n) : count(n) { count.fetch_add(1, std::memory_order_relaxed); }
-    ~OpenToken() { count.fetch_sub(1, std::memory_order_relaxed); }
-    std::atomic<std::size_t>& count;
+    explicit OpenToken(std::shared_ptr<std::atomic<std::size_t>> n) : count(std::move(n)) {
+      count->fetch_add(1, std::memory_order_relaxed);
+    }
+    ~OpenToken() { count->fetch_sub(1, std::memory_order_relaxed); }
+    std::shared_ptr<std::atomic<std::size_t>> count;
   };
 
   struct Shard {
@@ -174,6 +178,7 @@ struct MqttUpstream::Core : std::enable_shared_from_this<Core> {
   void serve_raw_publish(UpstreamCall c, std::function<void(UpstreamResult)> done);
   void host_publish(UpstreamCall c, std::function<void(UpstreamResult)> done);
   void end(const std::string& conn, bool device_vanished);
+  void release();
 
   const MqttConfig cfg;
   const MqttUpstreamLimits limits;
@@ -185,7 +190,7 @@ struct MqttUpstream::Core : std::enable_shared_from_this<Core> {
   ReconnectBackoff backoff;
   uint64_t id_salt = 0;
   std::atomic<uint64_t> message_seq{0};
-  std::atomic<std::size_t> open_connections{0};
+  std::shared_ptr<std::atomic<std::size_t>> open_connections = std::make_shared<std::atomic<std::size_t>>(0);
   std::array<Shard, 16> shards;
   // The host's own connection for raw_publish without an authenticated session; touched only on
   // host_ex. Reconnected on demand: it is not a device, nobody else holds its session.
@@ -328,6 +333,26 @@ void MqttUpstream::Core::end(const std::string& conn, bool device_vanished) {
   if (auto m = std::move(dev->mqtt)) m->close(device_vanished);
 }
 
+// Handlers queued on stopped io_contexts still hold the core, and the io_contexts are destroyed
+// after the upstream, one by one: whichever destroys the last of those handlers would destroy the
+// core's connections from inside its own destructor, including connections of io_contexts already
+// gone (their sockets and timers then touch freed reactors: heap corruption at the host's exit).
+// So the core lets go of every connection here, while all the io_contexts still exist: one that
+// nothing else holds goes now, one that its own pending operations hold goes when its own
+// io_context destroys them (which Asio allows). Nothing is closed or completed: the threads have
+// stopped and the sessions that the completions would reach may be gone already.
+void MqttUpstream::Core::release() {
+  for (auto& s : shards) {
+    std::unordered_map<std::string, std::shared_ptr<Device>> devices;
+    {
+      std::lock_guard lock(s.mutex);
+      devices.swap(s.devices);
+    }
+    for (auto& [conn, dev] : devices) dev->mqtt.reset();
+  }
+  host_conn.reset();
+}
+
 MqttUpstream::MqttUpstream(const MqttConfig& cfg, ExecutorFor executor_for, MqttSessionSink& sink, MqttUpstreamLimits limits)
     : core_(std::make_shared<Core>(cfg, std::move(executor_for), sink, limits)) {
   auto address = parse_broker_address(cfg.server);
@@ -344,11 +369,11 @@ MqttUpstream::MqttUpstream(const MqttConfig& cfg, ExecutorFor executor_for, Mqtt
   core_->host_ex = core_->executor_for("");
 }
 
-MqttUpstream::~MqttUpstream() = default;
+MqttUpstream::~MqttUpstream() { core_->release(); }
 
 const std::optional<std::string>& MqttUpstream::error() const { return core_->error; }
 
-std::size_t MqttUpstream::connections() const { return core_->open_connections.load(std::memory_order_relaxed); }
+std::size_t MqttUpstream::connections() const { return core_->open_connections->load(std::memory_order_relaxed); }
 
 void MqttUpstream::call(UpstreamCall c, std::function<void(UpstreamResult)> done) {
   switch (c.kind) {

@@ -8,7 +8,9 @@
 // for raw_publish lives on executor_for("").
 //
 // Lifetime: the executors' io_contexts must stop (or every conn be end()ed and their handlers
-// run) before the upstream is destroyed; the sink must outlive both.
+// run) before the upstream is destroyed, and must still exist then: the destructor lets go of every
+// MQTT connection at once (handlers left queued on the io_contexts may be destroyed later, in any
+// order of the io_contexts: they no longer hold a connection). The sink must outlive both.
 #pragma once
 
 #include <cstddef>

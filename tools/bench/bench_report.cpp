@@ -21,6 +21,11 @@ double cpu_us_per_frame(const LoadResult& r) {
   return r.handler_cpu_percent / 100.0 * r.window_seconds / static_cast<double>(r.frames) * 1e6;
 }
 
+double broker_us_per_frame(const LoadResult& r) {
+  if (r.broker_cpu_percent < 0 || r.frames == 0) return -1;
+  return r.broker_cpu_percent / 100.0 * r.window_seconds / static_cast<double>(r.frames) * 1e6;
+}
+
 double switches_per_frame(const LoadResult& r) {
   if (r.handler_context_switches < 0 || r.frames == 0) return -1;
   return r.handler_context_switches / static_cast<double>(r.frames);
@@ -35,6 +40,16 @@ std::string fmt(const char* format, double value) {
 std::string opt(const char* format, double value) { return value < 0 ? "-" : fmt(format, value); }
 
 }  // namespace
+
+std::string round_summary(const LoadResult& r) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "%.0f frames/s, p50 %.0f us, p99 %.0f us, %zu/%zu conns, cpu handler %.0f%% bench %.0f%%%s",
+                r.frames_per_second, r.p50_us, r.p99_us, r.conns_connected, r.conns_requested, r.handler_cpu_percent,
+                r.bench_cpu_percent,
+                r.broker_cpu_percent < 0 ? "" : (" broker " + fmt("%.0f", r.broker_cpu_percent) + "%").c_str());
+  return buf;
+}
 
 std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs) {
   std::map<std::string, std::vector<const LoadResult*>> by_label;
@@ -56,6 +71,8 @@ std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs) {
     if (cpu_known) s.handler_cpu_us_per_frame = pick([](const LoadResult& r) { return cpu_us_per_frame(r); });
     bool cs_known = std::all_of(rs.begin(), rs.end(), [](const auto* r) { return switches_per_frame(*r) >= 0; });
     if (cs_known) s.handler_switches_per_frame = pick([](const LoadResult& r) { return switches_per_frame(r); });
+    bool broker_known = std::all_of(rs.begin(), rs.end(), [](const auto* r) { return broker_us_per_frame(*r) >= 0; });
+    if (broker_known) s.broker_cpu_us_per_frame = pick([](const LoadResult& r) { return broker_us_per_frame(r); });
     out[label] = s;
   }
   return out;
@@ -94,6 +111,7 @@ std::optional<Summary> ratio_of(const std::map<std::string, Summary>& summaries,
   r.adapter_calls_per_second = ratio(h.adapter_calls_per_second, b.adapter_calls_per_second);
   r.handler_cpu_us_per_frame = ratio(h.handler_cpu_us_per_frame, b.handler_cpu_us_per_frame);
   r.handler_switches_per_frame = ratio(h.handler_switches_per_frame, b.handler_switches_per_frame);
+  // the broker is not part of either handler: a ratio of it would compare it with nothing
   return r;
 }
 
@@ -107,17 +125,18 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
                      : std::string(", closed loop (full speed)"))
       << "\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-9s %5s %11s %11s %9s %9s %9s %9s %11s %7s %8s %9s %6s %6s\n", "handler",
+  std::snprintf(line, sizeof line, "%-9s %5s %11s %11s %9s %9s %9s %9s %11s %7s %8s %9s %6s %7s %6s\n", "handler",
                 "round", "conns", "frames/s", "p50 us", "p99 us", "p999 us", "max us", "adapter/s",
-                "bench%", "handler%", "cpu us/f", "cs/f", "errors");
+                "bench%", "handler%", "cpu us/f", "cs/f", "broker%", "errors");
   out << line;
   for (const auto& r : runs) {
     std::string conns = std::to_string(r.conns_connected) + "/" + std::to_string(r.conns_requested);
-    std::snprintf(line, sizeof line, "%-9s %5d %11s %11.0f %9.0f %9.0f %9.0f %9.0f %11.0f %7.0f %8s %9s %6s %6llu\n",
+    std::snprintf(line, sizeof line, "%-9s %5d %11s %11.0f %9.0f %9.0f %9.0f %9.0f %11.0f %7.0f %8s %9s %6s %7s %6llu\n",
                   r.label.c_str(), r.round, conns.c_str(), r.frames_per_second, r.p50_us, r.p99_us,
                   r.p999_us, r.max_us, r.adapter_calls_per_second, r.bench_cpu_percent,
                   opt("%.0f", r.handler_cpu_percent).c_str(), opt("%.1f", cpu_us_per_frame(r)).c_str(),
-                  opt("%.1f", switches_per_frame(r)).c_str(), static_cast<unsigned long long>(r.errors()));
+                  opt("%.1f", switches_per_frame(r)).c_str(), opt("%.0f", r.broker_cpu_percent).c_str(),
+                  static_cast<unsigned long long>(r.errors()));
     out << line;
   }
   for (const auto& r : runs)
@@ -141,17 +160,18 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
 
   auto summaries = summarize(runs);
   out << "\nmedians over rounds:\n";
-  std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s %6s\n", "", "rounds", "frames/s", "p50 us",
-                "p99 us", "adapter/s", "cpu us/f", "cs/f");
+  std::snprintf(line, sizeof line, "%-16s %6s %11s %9s %9s %11s %9s %6s %10s\n", "", "rounds", "frames/s", "p50 us",
+                "p99 us", "adapter/s", "cpu us/f", "cs/f", "broker us/f");
   out << line;
   for (const auto& [label, m] : summaries) {
-    std::snprintf(line, sizeof line, "%-16s %6zu %11.0f %9.0f %9.0f %11.0f %9s %6s\n", label.c_str(), m.rounds,
+    std::snprintf(line, sizeof line, "%-16s %6zu %11.0f %9.0f %9.0f %11.0f %9s %6s %10s\n", label.c_str(), m.rounds,
                   m.frames_per_second, m.p50_us, m.p99_us, m.adapter_calls_per_second,
-                  opt("%.1f", m.handler_cpu_us_per_frame).c_str(), opt("%.1f", m.handler_switches_per_frame).c_str());
+                  opt("%.1f", m.handler_cpu_us_per_frame).c_str(), opt("%.1f", m.handler_switches_per_frame).c_str(),
+                  opt("%.1f", m.broker_cpu_us_per_frame).c_str());
     out << line;
   }
   for (const auto& [numerator, denominator] : {std::pair<std::string, std::string>{"host", "baseline"},
-                                                {"isolated", "host"}}) {
+                                                {"isolated", "host"}, {"native", "exproto"}}) {
     auto ratio = ratio_of(summaries, numerator, denominator);
     if (!ratio) continue;
     const std::string name = numerator + "/" + denominator;
@@ -172,7 +192,10 @@ nlohmann::json summary_json(const Summary& s) {
           {"p50_us", s.p50_us},
           {"p99_us", s.p99_us},
           {"adapter_calls_per_second", s.adapter_calls_per_second},
-          {"handler_cpu_us_per_frame", s.handler_cpu_us_per_frame < 0 ? nlohmann::json() : nlohmann::json(s.handler_cpu_us_per_frame)}};
+          {"handler_cpu_us_per_frame", s.handler_cpu_us_per_frame < 0 ? nlohmann::json() : nlohmann::json(s.handler_cpu_us_per_frame)},
+          {"handler_context_switches_per_frame",
+           s.handler_switches_per_frame < 0 ? nlohmann::json() : nlohmann::json(s.handler_switches_per_frame)},
+          {"broker_cpu_us_per_frame", s.broker_cpu_us_per_frame < 0 ? nlohmann::json() : nlohmann::json(s.broker_cpu_us_per_frame)}};
 }
 
 nlohmann::json run_json(const LoadResult& r) {
@@ -197,6 +220,8 @@ nlohmann::json run_json(const LoadResult& r) {
           {"handler_cpu_us_per_frame", cpu_us_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(cpu_us_per_frame(r))},
           {"handler_context_switches_per_frame",
            switches_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(switches_per_frame(r))},
+          {"broker_cpu_percent", r.broker_cpu_percent < 0 ? nlohmann::json() : nlohmann::json(r.broker_cpu_percent)},
+          {"broker_cpu_us_per_frame", broker_us_per_frame(r) < 0 ? nlohmann::json() : nlohmann::json(broker_us_per_frame(r))},
           {"frames_scheduled", r.frames_scheduled},
           {"rpc_errors", r.rpc_errors},
           {"nacks", r.nacks},
@@ -223,7 +248,7 @@ void print_json(std::ostream& out, const LoadSettings& s, const std::vector<Load
                      {"payload_bytes", s.payload_bytes},
                      {"pipeline", s.pipeline},     {"warmup_seconds", s.warmup_seconds},
                      {"seconds", s.seconds},       {"channels", s.channels},
-                     {"listener_port", s.listener_port}};
+                     {"listener_port", s.listener_port}, {"rate", s.rate}};
   doc["runs"] = nlohmann::json::array();
   for (const auto& r : runs) doc["runs"].push_back(run_json(r));
   auto summaries = summarize(runs);
@@ -231,6 +256,7 @@ void print_json(std::ostream& out, const LoadSettings& s, const std::vector<Load
   for (const auto& [label, m] : summaries) doc["summary"][label] = summary_json(m);
   if (auto ratio = host_over_baseline(summaries)) doc["host_over_baseline"] = summary_json(*ratio);
   if (auto ratio = ratio_of(summaries, "isolated", "host")) doc["isolated_over_host"] = summary_json(*ratio);
+  if (auto ratio = ratio_of(summaries, "native", "exproto")) doc["native_over_exproto"] = summary_json(*ratio);
   out << doc.dump(2) << "\n";
 }
 

@@ -22,6 +22,7 @@ struct Summary {
   double adapter_calls_per_second = 0;
   double handler_cpu_us_per_frame = -1;  // -1 when the handler's CPU is unknown
   double handler_switches_per_frame = -1;  // context switches of the handler per frame, -1 when unknown
+  double broker_cpu_us_per_frame = -1;     // native mode: the MQTT broker's CPU per frame, -1 otherwise
 };
 
 std::map<std::string, Summary> summarize(const std::vector<LoadResult>& runs);
@@ -35,6 +36,9 @@ std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& 
 // A reload's dip: the lowest timeline step among the reload's step and the two after it, over the
 // median step before the reload. nullopt without a reload or without a step before it.
 std::optional<double> reload_dip(const LoadResult& run);
+
+// One line for a finished round, for progress output.
+std::string round_summary(const LoadResult& r);
 
 void print_table(std::ostream& out, const LoadSettings& settings, const std::vector<LoadResult>& runs);
 void print_json(std::ostream& out, const LoadSettings& settings, const std::vector<LoadResult>& runs);

@@ -209,3 +209,37 @@ TEST_CASE("reload dip: lowest step from the reload on over the median step befor
   r.reload_at_seconds = 7.5;   // the last step: only itself counts
   CHECK(*reload_dip(r) == doctest::Approx(1.0));
 }
+
+TEST_CASE("native devices: replies are cut out of a byte stream, glued or split") {
+  auto json = make_device_protocol("jsonframe", 4);
+  const std::string two = R"({"type":2,"code":0}{"type":3,"topic":"t/}{","qos":0,"payload":"a\"}"})";
+  const auto first = json->reply_length(two);
+  CHECK(first == std::string(R"({"type":2,"code":0})").size());
+  CHECK(json->reply_length(std::string_view(two).substr(first)) == two.size() - first);  // braces in strings
+  CHECK(json->reply_length(R"({"type":4,"co)") == 0);
+  CHECK(json->reply_length(" \n{\"type\":4}") == 12);  // whitespace goes with the frame
+
+  auto jt = make_device_protocol("jt808", 0);
+  const std::string ack = jt808_frame(0x8001, "013800000000", 7, std::string("\x00\x05\x02\x00\x00", 5));
+  const std::string stream = ack + ack.substr(0, 5);
+  CHECK(jt->reply_length(stream) == ack.size());
+  CHECK(jt->reply_length(stream.substr(ack.size())) == 0);
+  CHECK(jt->read_reply(stream.substr(0, jt->reply_length(stream)))->kind == ReplyKind::report_ack);
+}
+
+TEST_CASE("native host config: the bench's broker and listener, no exproto-mode keys") {
+  NativeHostConfigInputs in;
+  in.broker_address = "127.0.0.1:1884";
+  in.listener_port = 7000;
+  in.plugins_dir = "/p";
+  in.codec = "jt808";
+  in.keepalive_s = 10;
+  const auto c = nlohmann::json::parse(make_native_host_config(in));
+  CHECK(c["mode"] == "native");
+  CHECK(c["mqtt"]["server"] == "127.0.0.1:1884");
+  CHECK(c["mqtt"]["keepalive_s"] == 10);
+  CHECK(c["routes"][0]["listener"]["bind"] == "127.0.0.1:7000");
+  CHECK(c["routes"][0]["codec"] == "jt808");
+  CHECK_FALSE(c.contains("handler"));
+  CHECK_FALSE(c.contains("adapter"));
+}

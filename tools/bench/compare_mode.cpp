@@ -5,10 +5,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench_report.h"
 #include "device_protocol.h"
 #include "free_port.h"
 #include "handler_process.h"
 #include "host_config.h"
+#include "native_round.h"
 #include "readiness.h"
 #include "reload_probe.h"
 #include "temp_dir.h"
@@ -27,6 +29,7 @@ struct Target {
   const std::filesystem::path* bin;
   bool host = false;      // exproto-host (a config to write, reloads possible)
   bool isolated = false;  // its route in a codec-runner child
+  bool native = false;    // native mode: devices over TCP, a real broker
 };
 
 void write_file(const std::filesystem::path& file, const std::string& text) {
@@ -35,17 +38,11 @@ void write_file(const std::filesystem::path& file, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
-std::string one_line(const LoadResult& r) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "%.0f frames/s, p50 %.0f us, p99 %.0f us, %zu/%zu conns, cpu handler %.0f%% bench %.0f%%",
-                r.frames_per_second, r.p50_us, r.p99_us, r.conns_connected, r.conns_requested,
-                r.handler_cpu_percent, r.bench_cpu_percent);
-  return buf;
-}
 
 // One fresh handler process, one measured run, then SIGTERM: no state carries between rounds.
 LoadResult bench_once(const CompareSettings& s, const Target& target, int round, uint32_t tag,
                       AdapterServer& adapter, std::ostream& progress) {
+  if (target.native) return bench_native_once(s, target.label, round, progress);
   TempDir dir;
   std::string handler_address = "127.0.0.1:" + std::to_string(free_loopback_port());
   HostConfigInputs inputs;
@@ -107,7 +104,7 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
     result.reload_steps = outcome.steps;
     result.reload_migration = outcome.migration;
   }
-  progress << "round " << round << " " << target.label << ": " << one_line(result) << "\n";
+  progress << "round " << round << " " << target.label << ": " << round_summary(result) << "\n";
   if (died || (how != "exit 0" && how != "signal 15"))
     progress << "  " << target.label << " ended with " << how << "; its output:\n" << process.log_tail();
   return result;
@@ -117,9 +114,16 @@ LoadResult bench_once(const CompareSettings& s, const Target& target, int round,
 
 std::vector<LoadResult> run_compare(const CompareSettings& s, AdapterServer& adapter, std::ostream& progress) {
   std::vector<Target> targets;
-  if (!s.host_only && !s.compare_isolation) targets.push_back({"baseline", &s.baseline_bin});
-  targets.push_back({"host", &s.host_bin, true, s.isolate && !s.compare_isolation});
-  if (s.compare_isolation) targets.push_back({"isolated", &s.host_bin, true, true});
+  if (s.native) {
+    targets.push_back({"native", &s.host_bin, true, false, true});
+  } else if (s.compare_native) {
+    targets.push_back({"exproto", &s.host_bin, true, s.isolate});
+    targets.push_back({"native", &s.host_bin, true, false, true});
+  } else {
+    if (!s.host_only && !s.compare_isolation) targets.push_back({"baseline", &s.baseline_bin});
+    targets.push_back({"host", &s.host_bin, true, s.isolate && !s.compare_isolation});
+    if (s.compare_isolation) targets.push_back({"isolated", &s.host_bin, true, true});
+  }
   for (const auto& t : targets)
     if (!std::filesystem::exists(*t.bin))
       throw std::runtime_error(std::string(t.label) + " executable not found: " + t.bin->string());

@@ -1,7 +1,8 @@
 // Compare mode: baseline handler and exproto-host, each started fresh, benchmarked in
 // alternating rounds (B H B H ...) so that machine noise lands on both. Host-only mode runs the
 // same fresh-host rounds without the baseline. Isolation compare runs the host twice per round,
-// its route in process ("host") and isolated in a codec-runner child ("isolated").
+// its route in process ("host") and isolated in a codec-runner child ("isolated"). Native compare
+// runs the host in exproto mode ("exproto") and in native mode with a real broker ("native").
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,13 @@ struct CompareSettings {
   bool host_only = false;  // no baseline: rounds of the host alone (protocols the baseline does not speak)
   bool isolate = false;    // the host's route runs in a codec-runner child
   bool compare_isolation = false;  // no baseline: rounds of the host in process, then isolated
+  // Native mode: the host owns the device listener, the bench's devices connect to it over TCP
+  // and a fresh mosquitto (broker_bin) is the broker. native: rounds of that alone ("native");
+  // compare_native: exproto-mode rounds ("exproto") alternating with native ones.
+  bool native = false;
+  bool compare_native = false;
+  std::filesystem::path broker_bin = "/usr/sbin/mosquitto";
+  std::size_t device_threads = 1;  // epoll loops of the native devices
   std::filesystem::path host_bin;
   std::filesystem::path baseline_bin;
   std::filesystem::path plugins_dir;

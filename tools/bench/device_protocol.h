@@ -33,6 +33,10 @@ class DeviceProtocol {
   virtual bool report_changes_per_frame() const = 0;
   // nullopt: not a frame of this protocol (counted as nothing).
   virtual std::optional<DeviceReply> read_reply(std::string_view bytes) const = 0;
+  // Over a byte stream (native mode's device sockets) replies arrive glued together or split:
+  // the length of the first whole reply at the start of `stream`, bytes before it included (they
+  // then fail read_reply and count as nothing); 0 while it is incomplete.
+  virtual std::size_t reply_length(std::string_view stream) const = 0;
 };
 
 // "jsonframe" (payload_bytes sets the PUBLISH payload) or "jt808" (payload_bytes is ignored: a

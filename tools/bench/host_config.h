@@ -26,4 +26,21 @@ struct HostConfigInputs {
 // cannot be read or parsed.
 std::string make_host_config(const HostConfigInputs& in);
 
+// Native mode: the host owns the device listener and is an MQTT client of `broker_address`.
+struct NativeHostConfigInputs {
+  std::string broker_address;  // "127.0.0.1:<port>"
+  uint16_t listener_port = 0;  // the device listener, on 127.0.0.1
+  std::filesystem::path plugins_dir;
+  bool plugins_dir_given = false;
+  std::string codec = "jsonframe";
+  std::optional<std::filesystem::path> base_config;  // tuning keys (sessions, log, mqtt.*) to keep
+  uint32_t keepalive_s = 0;  // > 0: mqtt.keepalive_s (scale runs hold devices past one keepalive)
+  std::string log_level = "warn";
+};
+
+// JSON text for "mode": "native". From the base file it keeps everything but the exproto-mode keys
+// (handler, adapter) and routes (the bench's listener is the only route); its mqtt keys stay but
+// mqtt.server is always the bench's broker. Throws std::runtime_error as make_host_config.
+std::string make_native_host_config(const NativeHostConfigInputs& in);
+
 }  // namespace exproto::bench

@@ -36,6 +36,27 @@ class JsonframeDevices final : public DeviceProtocol {
     return DeviceReply{kind, frame->code};
   }
 
+  // A top-level JSON object, braces inside strings skipped; anything before its '{' goes with it.
+  std::size_t reply_length(std::string_view stream) const override {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      const char c = stream[i];
+      if (in_string) {
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = depth > 0;
+      } else if (c == '{') {
+        ++depth;
+      } else if (c == '}' && depth > 0 && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+
  private:
   std::size_t payload_bytes_;
 };

@@ -98,6 +98,14 @@ class Jt808Devices final : public DeviceProtocol {
     if (answered == kLocation) return DeviceReply{ReplyKind::report_ack, result};
     return DeviceReply{};
   }
+
+  // 0x7e ... 0x7e (0x7e never occurs inside: it is escaped); bytes before the first 0x7e go with it.
+  std::size_t reply_length(std::string_view stream) const override {
+    const auto open = stream.find('\x7e');
+    if (open == std::string_view::npos) return 0;
+    const auto close = stream.find('\x7e', open + 1);
+    return close == std::string_view::npos ? 0 : close + 1;
+  }
 };
 
 }  // namespace

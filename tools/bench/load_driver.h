@@ -9,6 +9,7 @@
 #include <string>
 
 #include "adapter_server.h"
+#include "device_run.h"
 #include "load_result.h"
 
 namespace exproto::bench {
@@ -25,6 +26,7 @@ struct LoadSettings {
   std::size_t channels = 4;       // HTTP/2 connections to the handler (EMQX uses one per scheduler)
   uint32_t run_tag = 0;           // part of every conn id, so late calls of an earlier run are ignored
   pid_t handler_pid = 0;          // > 0: also measure that process's CPU over the window
+  pid_t broker_pid = 0;           // > 0 (native mode): the MQTT broker's CPU, reported apart from the host's
   double timeline_step_seconds = 1;  // the window is also recorded as acks per step
   double reload_at_seconds = -1;     // >= 0: on_reload is called this far into the window
   std::function<void()> on_reload;   // must not throw: conns are in flight while it runs
@@ -40,5 +42,10 @@ struct LoadSettings {
 // and the measured window, then drains and sends OnSocketClosed. `adapter` must be the server
 // the handler calls; the run attaches to it for its duration.
 LoadResult run_load(const LoadSettings& settings, AdapterServer& adapter);
+
+// The phases of any run: wait for the logins, warm-up, the measured window (CPU of the bench, the
+// handler and the broker, context switches, timeline), then stop and drain until every device is
+// closed. `adapter_counts` samples the adapter calls the handler made (empty: there is no adapter).
+LoadResult measure_run(const LoadSettings& settings, DeviceRun& run, const std::function<AdapterCounts()>& adapter_counts);
 
 }  // namespace exproto::bench

@@ -38,6 +38,7 @@ struct LoadResult {
 
   double bench_cpu_percent = 0;     // this process (driver + adapter), 100 = one core
   double handler_cpu_percent = -1;  // the handler process when known, else -1
+  double broker_cpu_percent = -1;   // native mode: the MQTT broker (not the host's), else -1
   // Voluntary + involuntary context switches of every thread of the handler process in the
   // window (what thread hops cost at a moderate rate), -1 when unknown.
   double handler_context_switches = -1;

@@ -355,7 +355,7 @@ void LoadRun::cancel_all() { impl_->cancel_all(); }
 std::size_t LoadRun::connected() const { return impl_->connected(); }
 std::size_t LoadRun::settled() const { return impl_->settled(); }
 std::size_t LoadRun::closed() const { return impl_->closed(); }
-int LoadRun::rpcs_in_flight() const { return impl_->rpcs_in_flight(); }
+int LoadRun::in_flight() const { return impl_->rpcs_in_flight(); }
 uint64_t LoadRun::acks() const { return impl_->acks(); }
 void LoadRun::fill(LoadResult& result) const { impl_->fill(result); }
 void LoadRun::on_send(std::string_view conn, std::string_view bytes) { impl_->on_send(conn, bytes); }

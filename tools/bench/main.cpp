@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "bench_report.h"
 #include "compare_mode.h"
 #include "load_driver.h"
+#include "native_scale.h"
 
 namespace {
 
@@ -40,6 +42,16 @@ struct Cli {
   std::string reload_file;
   bool isolate = false;
   bool compare_isolation = false;
+  bool native = false;
+  bool compare_native = false;
+  std::string broker_bin = "/usr/sbin/mosquitto";
+  std::size_t device_threads = 1;
+  std::vector<std::size_t> idle_fleet;
+  std::size_t connect_burst = 0;
+  std::size_t hosts = 1;
+  uint32_t mqtt_keepalive = 10;
+  double hold = -1;
+  double login_timeout = 120;
 };
 
 void add_options(CLI::App& app, Cli& cli) {
@@ -98,7 +110,59 @@ void add_options(CLI::App& app, Cli& cli) {
                "run the host's route in a codec-runner child (routes[].isolation = process)");
   app.add_flag("--compare-isolation", cli.compare_isolation,
                "host rounds alternating the route in process (host) and isolated (isolated), no baseline");
+  auto* native = app.add_flag("--native", cli.native,
+                              "rounds of exproto-host in native mode: a fresh mosquitto as the broker, the devices "
+                              "over real TCP sockets into the host's own listener (any --protocol)");
+  auto* compare_native = app.add_flag("--compare-native", cli.compare_native,
+                                      "alternate the host in exproto mode (behind the bench's adapter) and in native "
+                                      "mode (with mosquitto) on the same devices; prints native/exproto ratios");
+  for (auto* other : {handler, compare, host_only}) {
+    native->excludes(other);
+    compare_native->excludes(other);
+  }
+  native->excludes(compare_native);
+  app.add_option("--broker-bin", cli.broker_bin, "mosquitto executable for native mode")->capture_default_str();
+  app.add_option("--device-threads", cli.device_threads, "native mode: epoll threads running the devices' sockets")
+      ->capture_default_str()->check(CLI::Range(1, 16));
+  auto* idle = app.add_option("--idle-fleet", cli.idle_fleet,
+                              "native mode at scale: hold this many idle logged-in devices, step by step "
+                              "(e.g. 2000,4000,8000), and report host memory, fds and kernel slab per device")
+                   ->delimiter(',')->check(CLI::PositiveNumber);
+  auto* burst = app.add_option("--connect-burst", cli.connect_burst,
+                               "native mode at scale: this many devices connect at once; time until the last "
+                               "login is acknowledged")
+                    ->check(CLI::PositiveNumber);
+  for (auto* scale : {idle, burst})
+    for (auto* other : {handler, compare, host_only, native, compare_native}) scale->excludes(other);
+  idle->excludes(burst);
+  app.add_option("--hosts", cli.hosts, "--idle-fleet/--connect-burst: native hosts behind the one broker")
+      ->capture_default_str()->check(CLI::Range(1, 8));
+  app.add_option("--mqtt-keepalive", cli.mqtt_keepalive, "--idle-fleet/--connect-burst: the hosts' mqtt.keepalive_s")
+      ->capture_default_str()->check(CLI::Range(1, 65535));
+  app.add_option("--hold", cli.hold, "--idle-fleet: seconds each step is held idle (default 1.6 x --mqtt-keepalive)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--login-timeout", cli.login_timeout, "--idle-fleet/--connect-burst: seconds the logins may take")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_flag("--json", cli.json, "print JSON instead of the table");
+}
+
+int run_scale(const Cli& cli, const CLI::App& app) {
+  ScaleSettings s;
+  s.protocol = cli.load.protocol;
+  s.idle_steps = cli.idle_fleet;
+  std::sort(s.idle_steps.begin(), s.idle_steps.end());
+  s.burst = cli.connect_burst;
+  s.hosts = cli.hosts;
+  s.keepalive_s = cli.mqtt_keepalive;
+  s.hold_seconds = cli.hold;
+  s.login_timeout_seconds = cli.login_timeout;
+  s.device_threads = cli.device_threads;
+  s.host_bin = cli.host_bin;
+  s.plugins_dir = cli.plugins_dir;
+  s.plugins_dir_given = app.count("--plugins-dir") > 0;
+  s.broker_bin = cli.broker_bin;
+  if (!cli.host_config.empty()) s.host_config = cli.host_config;
+  return s.burst > 0 ? run_connect_burst(s, std::cout, std::cerr) : run_idle_fleet(s, std::cout, std::cerr);
 }
 
 std::vector<LoadResult> run_one_handler(const Cli& cli, AdapterServer& adapter, int rounds) {
@@ -124,10 +188,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (!cli.idle_fleet.empty() || cli.connect_burst > 0) return run_scale(cli, app);
     if (cli.compare && cli.load.protocol != "jsonframe")
       throw std::invalid_argument("the baseline speaks jsonframe only; use --host-only for --protocol " +
                                   cli.load.protocol);
-    bool spawn = cli.compare || cli.host_only || cli.compare_isolation;
+    bool spawn = cli.compare || cli.host_only || cli.compare_isolation || cli.native || cli.compare_native;
     std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : spawn ? "127.0.0.1:0" : "127.0.0.1:9100";
     AdapterServer adapter(bind, cli.adapter_threads, cli.adapter_max_streams);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
@@ -137,6 +202,10 @@ int main(int argc, char** argv) {
       s.host_only = cli.host_only;
       s.isolate = cli.isolate;
       s.compare_isolation = cli.compare_isolation;
+      s.native = cli.native;
+      s.compare_native = cli.compare_native;
+      s.broker_bin = cli.broker_bin;
+      s.device_threads = cli.device_threads;
       s.reload_at_seconds = cli.reload_at;
       s.reload_file = cli.reload_file;
       s.load = cli.load;
