@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config
       netcat-openbsd
       libssl-dev  # host/config checks TLS files when the config is read
       libsystemd-dev  # sd_notify: readiness and watchdog under systemd (Type=notify)
+      libgoogle-perftools-dev  # tcmalloc_minimal, exproto-host's allocator (docs/performance.md)
       python3-jsonschema  # the config schema test validates the shipped configs
       systemd lintian file  # CI checks the service unit (systemd-analyze verify) and the packages (lintian)
       man-db  # the manual pages test renders deploy/man (lintian depends on it too)
