@@ -31,8 +31,7 @@ constexpr auto kCloseGrace = std::chrono::seconds(1);
 
 MqttConnection::MqttConnection(const net::any_io_executor& ex, net::ssl::context* tls, MqttConnectionOptions options,
                                Callbacks callbacks)
-    : ex_(ex),
-      transport_(ex, tls),
+    : transport_(ex, tls),
       timer_(ex),
       options_(std::move(options)),
       callbacks_(std::make_shared<const Callbacks>(std::move(callbacks))),
@@ -40,7 +39,7 @@ MqttConnection::MqttConnection(const net::any_io_executor& ex, net::ssl::context
 
 void MqttConnection::connect(const std::vector<net::ip::tcp::endpoint>& endpoints, Done done) {
   if (state_ != State::idle || endpoints.empty()) {
-    net::post(ex_, [done = std::move(done), empty = endpoints.empty(), closed = state_ == State::closed] {
+    net::post(timer_.get_executor(), [done = std::move(done), empty = endpoints.empty(), closed = state_ == State::closed] {
       done(MqttResult::unavailable(closed ? "mqtt:closed" : empty ? "mqtt:no_broker_address" : "mqtt:connect_called_twice"));
     });
     return;

@@ -136,7 +136,6 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   void close_now();
   MqttResult refused(uint8_t code, PacketType type, const Properties& props) const;
 
-  boost::asio::any_io_executor ex_;
   MqttTransport transport_;
   boost::asio::steady_timer timer_;  // connect timeout, then keepalive, then the close grace
   MqttConnectionOptions options_;
