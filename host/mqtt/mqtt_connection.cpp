@@ -33,9 +33,13 @@ MqttConnection::MqttConnection(const net::any_io_executor& ex, net::ssl::context
                                Callbacks callbacks)
     : transport_(ex, tls),
       timer_(ex),
-      options_(std::move(options)),
       callbacks_(std::make_shared<const Callbacks>(std::move(callbacks))),
-      decoder_(options_.version, options_.max_packet_size) {}
+      decoder_(options.version, options.max_packet_size),
+      version_(options.version),
+      wanted_keepalive_s_(options.keepalive_s),
+      max_packet_size_(options.max_packet_size),
+      max_queued_bytes_(options.max_queued_bytes),
+      connect_options_(std::make_unique<MqttConnectionOptions>(std::move(options))) {}
 
 void MqttConnection::connect(const std::vector<net::ip::tcp::endpoint>& endpoints, Done done) {
   if (state_ != State::idle || endpoints.empty()) {
@@ -46,11 +50,11 @@ void MqttConnection::connect(const std::vector<net::ip::tcp::endpoint>& endpoint
   }
   state_ = State::connecting;
   connect_done_ = std::move(done);
-  timer_.expires_after(options_.connect_timeout);
+  timer_.expires_after(connect_options_->connect_timeout);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->on_timer();
   });
-  if (transport_.is_tls() && !set_broker_identity(transport_.ssl(), options_.tls_server_name)) {
+  if (transport_.is_tls() && !set_broker_identity(transport_.ssl(), connect_options_->tls_server_name)) {
     end("mqtt:tls_server_name_refused", false, std::nullopt);
     return;
   }
@@ -68,18 +72,18 @@ void MqttConnection::on_connected_tcp() {
   transport_.async_handshake([self = shared_from_this()](const boost::system::error_code& ec) {
     if (self->state_ != State::connecting) return;
     if (ec) return self->end("mqtt:tls_handshake_failed: " + ec.message(), false, std::nullopt);
-    Connect c{.clientid = std::move(self->options_.clientid),
-              .username = std::move(self->options_.username),
-              .password = std::move(self->options_.password),
-              .keepalive_s = self->options_.keepalive_s,
+    auto& o = *self->connect_options_;
+    Connect c{.clientid = std::move(o.clientid),
+              .username = std::move(o.username),
+              .password = std::move(o.password),
+              .keepalive_s = o.keepalive_s,
               .clean_start = true};
-    if (self->options_.version == ProtocolVersion::v5) {
-      c.properties.receive_maximum = self->options_.receive_maximum;
-      c.properties.maximum_packet_size = self->options_.max_packet_size;
+    if (o.version == ProtocolVersion::v5) {
+      c.properties.receive_maximum = o.receive_maximum;
+      c.properties.maximum_packet_size = o.max_packet_size;
     }
-    // The credentials are not needed again: a connection is never re-established in place.
-    self->options_.username.reset();
-    self->options_.password.reset();
+    // Not needed again (credentials included): a connection is never re-established in place.
+    self->connect_options_.reset();
     self->send(c);
     self->flush();
     self->read();
@@ -155,7 +159,7 @@ void MqttConnection::handle(Packet&& p, std::vector<Publish>& batch, DeliveryAck
     case PacketType::unsuback: return on_suback(std::get<SubAck>(p));
     case PacketType::pingresp: ping_outstanding_ = false; return;
     case PacketType::disconnect: {
-      if (options_.version != ProtocolVersion::v5) return protocol_failure(reason::protocol_error, "DISCONNECT from a 3.1.1 broker");
+      if (version_ != ProtocolVersion::v5) return protocol_failure(reason::protocol_error, "DISCONNECT from a 3.1.1 broker");
       const auto& d = std::get<Disconnect>(p);
       std::string reason = "mqtt:" + reason_code_name(d.reason, PacketType::disconnect);
       if (d.properties.reason_string) failure_detail_ = *d.properties.reason_string;
@@ -173,7 +177,7 @@ MqttResult MqttConnection::refused(uint8_t code, PacketType type, const Properti
 }
 
 void MqttConnection::on_connack(const Connack& c) {
-  const bool v5 = options_.version == ProtocolVersion::v5;
+  const bool v5 = version_ == ProtocolVersion::v5;
   if (v5 ? c.code >= 0x80 : c.code != 0) {
     MqttResult r = v5 ? refused(c.code, PacketType::connack, c.properties)
                       : MqttResult{MqttResult::Status::refused, v5_reason_for_v311_connack(c.code),
@@ -190,9 +194,9 @@ void MqttConnection::on_connack(const Connack& c) {
     if (p.maximum_packet_size) broker_max_packet_ = *p.maximum_packet_size;
     if (p.maximum_qos) broker_max_qos_ = *p.maximum_qos;
     if (p.assigned_client_identifier) assigned_clientid_ = *p.assigned_client_identifier;
-    keepalive_s_ = p.server_keep_alive.value_or(options_.keepalive_s);
+    keepalive_s_ = p.server_keep_alive.value_or(wanted_keepalive_s_);
   } else {
-    keepalive_s_ = options_.keepalive_s;
+    keepalive_s_ = wanted_keepalive_s_;
   }
   timer_.cancel();
   arm_keepalive();
@@ -313,7 +317,7 @@ void MqttConnection::enqueue(Op op) {
   }
   const std::size_t bytes = op.topic.size() + op.payload.size() + 16;
   const bool something_queued = !out_.empty() || !waiting_.empty();
-  if (something_queued && out_.bytes() + waiting_bytes_ + bytes > options_.max_queued_bytes) {
+  if (something_queued && out_.bytes() + waiting_bytes_ + bytes > max_queued_bytes_) {
     op.done(MqttResult::unavailable("mqtt:write_queue_full"));
     return end("mqtt:write_queue_full", state_ == State::connected, std::nullopt);
   }
@@ -357,7 +361,7 @@ bool MqttConnection::send_op(Op& op) {
       p = Unsubscribe{.packet_id = op.id, .filters = {std::move(op.topic)}};
       break;
   }
-  auto bytes = encode_packet(options_.version, p);
+  auto bytes = encode_packet(version_, p);
   if (!bytes) {
     op.done(MqttResult{MqttResult::Status::refused, reason::packet_too_large, "mqtt:packet_too_large: " + bytes.error()});
     return false;
@@ -392,7 +396,7 @@ uint16_t MqttConnection::next_packet_id() {
 }
 
 void MqttConnection::send(const Packet& p, WriteQueue::Written written) {
-  auto bytes = encode_packet(options_.version, p);
+  auto bytes = encode_packet(version_, p);
   // Only the operations above carry caller data that can fail to encode (checked there); the
   // protocol's own packets always encode.
   if (!bytes) {
@@ -459,7 +463,7 @@ void MqttConnection::on_timer() {
 
 void MqttConnection::protocol_failure(uint8_t code, const std::string& detail) {
   failure_detail_ = detail;
-  const bool v5 = options_.version == ProtocolVersion::v5;
+  const bool v5 = version_ == ProtocolVersion::v5;
   end("mqtt:" + reason_code_name(code), state_ == State::connected,
       v5 ? std::optional<Disconnect>(Disconnect{.reason = code}) : std::nullopt);
 }
@@ -468,7 +472,7 @@ void MqttConnection::close(bool with_will) {
   if (state_ == State::closed || state_ == State::closing) return;
   callbacks_.reset();  // the owner is done with this connection: `ended` and deliveries stop here
   std::optional<Disconnect> farewell;
-  if (state_ == State::connected && (options_.version == ProtocolVersion::v5 || !with_will)) {
+  if (state_ == State::connected && (version_ == ProtocolVersion::v5 || !with_will)) {
     farewell = Disconnect{.reason = with_will ? reason::disconnect_with_will : reason::success};
   }
   end("mqtt:closed", false, farewell);

@@ -138,7 +138,6 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
 
   MqttTransport transport_;
   boost::asio::steady_timer timer_;  // connect timeout, then keepalive, then the close grace
-  MqttConnectionOptions options_;
   // Shared so a callback that closes this connection cannot destroy itself while it runs.
   std::shared_ptr<const Callbacks> callbacks_;
   PacketDecoder decoder_;
@@ -161,6 +160,13 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   uint8_t broker_max_qos_ = 2;
   State state_ = State::idle;
   bool ping_outstanding_ = false;
+  // What the session needs after CONNECT; the rest of the options (identity, timeouts) is held
+  // only until CONNECT is written, so an idle connection does not keep it.
+  const ProtocolVersion version_;
+  const uint16_t wanted_keepalive_s_;
+  const uint32_t max_packet_size_;
+  const std::size_t max_queued_bytes_;
+  std::unique_ptr<MqttConnectionOptions> connect_options_;  // last: built from the moved options
 };
 
 }  // namespace exproto::host::mqtt

@@ -9,7 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <functional>
 #include <list>
 #include <optional>
@@ -90,7 +90,7 @@ class Outbox {
   const Config& config_;
   OutboxPort port_;
   std::list<Entry> inflight_;
-  std::deque<OutgoingMessage> queue_;
+  std::list<OutgoingMessage> queue_;  // a list: an empty std::deque allocates ~600 bytes
   std::uint64_t next_key_ = 1;
   OutboxCounters counters_;
 };
