@@ -40,10 +40,7 @@ std::optional<pid_t> runner_child() {
   return std::nullopt;
 }
 
-std::string ask(ltest::TcpDevice& d, const std::string& line) {
-  REQUIRE(d.send(line + "\n"));
-  return d.read_line().value_or("<nothing>");
-}
+using ntest::ask;
 
 }  // namespace
 

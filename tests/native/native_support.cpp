@@ -40,6 +40,11 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds lim
   return pred();
 }
 
+std::string ask(ltest::TcpDevice& d, const std::string& line) {
+  REQUIRE(d.send(line + "\n"));
+  return d.read_line().value_or("<nothing>");
+}
+
 std::string read_bytes(ltest::TcpDevice& d, std::size_t n, std::chrono::milliseconds timeout) {
   return d.read_exact(n, timeout).value_or("<nothing>");
 }

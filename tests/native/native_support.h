@@ -33,6 +33,9 @@ std::string native_config(const HostSpec& spec);
 std::unique_ptr<exproto::host::App> start_host(const std::string& json);
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 5s);
 
+// A device of the line protocol: sends a command, returns the next line it got back.
+std::string ask(ltest::TcpDevice& d, const std::string& line);
+
 // Exactly `expected` from the device within `timeout` (what came instead, for the failure message).
 std::string read_bytes(ltest::TcpDevice& d, std::size_t n, std::chrono::milliseconds timeout = 5s);
 

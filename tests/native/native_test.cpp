@@ -35,11 +35,7 @@ std::string native_config(const std::string& broker, const std::string& extra_mq
       {.broker = broker, .mqtt_extra = extra_mqtt, .listener_extra = extra_listener, .top_extra = extra});
 }
 
-// A device of the line protocol: sends a command, returns the next line it got back.
-std::string ask(ltest::TcpDevice& d, const std::string& line) {
-  REQUIRE(d.send(line + "\n"));
-  return d.read_line().value_or("<nothing>");
-}
+using ntest::ask;
 
 }  // namespace
 

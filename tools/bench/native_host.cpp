@@ -1,5 +1,7 @@
 #include "native_host.h"
 
+#include "device_protocol.h"
+
 #include <fstream>
 #include <stdexcept>
 
@@ -8,6 +10,20 @@
 #include "tcp_ready.h"
 
 namespace exproto::bench {
+
+NativeHostSpec native_host_spec(const std::string& protocol, std::filesystem::path host_bin,
+                                std::filesystem::path plugins_dir, bool plugins_dir_given,
+                                std::optional<std::filesystem::path> base_config) {
+  const auto devices = make_device_protocol(protocol, 0);
+  if (!devices) throw std::runtime_error("unknown device protocol \"" + protocol + "\"");
+  NativeHostSpec spec;
+  spec.host_bin = std::move(host_bin);
+  spec.plugins_dir = std::move(plugins_dir);
+  spec.plugins_dir_given = plugins_dir_given;
+  spec.codec = std::string(devices->codec());
+  spec.base_config = std::move(base_config);
+  return spec;
+}
 
 NativeHost::NativeHost(const NativeHostSpec& spec, const std::string& broker_address, const std::filesystem::path& dir,
                        const std::string& name)

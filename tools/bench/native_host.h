@@ -23,6 +23,12 @@ struct NativeHostSpec {
   double ready_timeout_seconds = 20;
 };
 
+// A host serving the codec of the devices `protocol` names (jsonframe, jt808); throws
+// std::runtime_error for a protocol the bench does not know.
+NativeHostSpec native_host_spec(const std::string& protocol, std::filesystem::path host_bin,
+                                std::filesystem::path plugins_dir, bool plugins_dir_given,
+                                std::optional<std::filesystem::path> base_config);
+
 class NativeHost {
  public:
   // Writes `dir`/<name>.json, starts the host (output to `dir`/<name>.log) and waits until its

@@ -15,14 +15,7 @@ namespace exproto::bench {
 LoadResult bench_native_once(const CompareSettings& s, const char* label, int round, std::ostream& progress) {
   TempDir dir;
   MqttBroker broker(s.broker_bin, dir.path());
-  const auto devices = make_device_protocol(s.load.protocol, 0);
-  if (!devices) throw std::runtime_error("unknown device protocol \"" + s.load.protocol + "\"");
-  NativeHostSpec spec;
-  spec.host_bin = s.host_bin;
-  spec.plugins_dir = s.plugins_dir;
-  spec.plugins_dir_given = s.plugins_dir_given;
-  spec.codec = std::string(devices->codec());
-  spec.base_config = s.host_config;
+  NativeHostSpec spec = native_host_spec(s.load.protocol, s.host_bin, s.plugins_dir, s.plugins_dir_given, s.host_config);
   spec.ready_timeout_seconds = s.ready_timeout_seconds;
   NativeHost host(spec, broker.address(), dir.path(), "host");
 

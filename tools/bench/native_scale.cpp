@@ -23,14 +23,7 @@ using Clock = std::chrono::steady_clock;
 // A broker and `hosts` native hosts behind it, all fresh, in one temporary folder.
 struct Fleet {
   explicit Fleet(const ScaleSettings& s) : broker(s.broker_bin, dir.path()) {
-    const auto devices = make_device_protocol(s.protocol, 0);
-    if (!devices) throw std::runtime_error("unknown device protocol \"" + s.protocol + "\"");
-    NativeHostSpec spec;
-    spec.host_bin = s.host_bin;
-    spec.plugins_dir = s.plugins_dir;
-    spec.plugins_dir_given = s.plugins_dir_given;
-    spec.codec = std::string(devices->codec());
-    spec.base_config = s.host_config;
+    NativeHostSpec spec = native_host_spec(s.protocol, s.host_bin, s.plugins_dir, s.plugins_dir_given, s.host_config);
     spec.keepalive_s = s.keepalive_s;
     for (std::size_t i = 0; i < std::max<std::size_t>(1, s.hosts); ++i)
       hosts.push_back(std::make_unique<NativeHost>(spec, broker.address(), dir.path(), "host" + std::to_string(i)));

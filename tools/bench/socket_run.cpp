@@ -20,9 +20,11 @@
 
 #include "device_protocol.h"
 #include "latency_histogram.h"
-#include "unique_fd.h"
+#include "host/os/unique_fd.h"
 
 namespace exproto::bench {
+
+using exproto::host::UniqueFd;
 namespace {
 
 using Clock = std::chrono::steady_clock;

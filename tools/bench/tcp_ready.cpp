@@ -7,9 +7,11 @@
 #include <chrono>
 #include <thread>
 
-#include "unique_fd.h"
+#include "host/os/unique_fd.h"
 
 namespace exproto::bench {
+
+using exproto::host::UniqueFd;
 namespace {
 
 bool accepts(uint16_t port) {
