@@ -356,16 +356,29 @@ void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(Up
   // way: wait for the connection instead of failing inside gRPC's reconnect backoff while EMQX may
   // in fact be up; after an outage the wait is short, so the call still fails fast if it is not.
   const bool unknown = address.reach.load(std::memory_order_relaxed) == Address::Reach::unknown;
+  std::size_t idx = address.channels.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % address.channels.size();
+  // An address is reachable once one of its channels is READY; the others reconnect on their own
+  // backoff. A call never goes to one of those while another is READY (a session has one call in
+  // flight, so which HTTP/2 connection carries it does not change its order), and waits for a
+  // connection if none is READY yet, instead of failing at once inside gRPC's backoff.
+  bool no_channel_ready = false;
+  if (address.channels.size() > 1 && address.channels[idx].channel->GetState(false) != GRPC_CHANNEL_READY) {
+    no_channel_ready = true;
+    for (std::size_t j = 0; j < address.channels.size() && no_channel_ready; ++j) {
+      if (address.channels[j].channel->GetState(false) == GRPC_CHANNEL_READY) {
+        idx = j;
+        no_channel_ready = false;
+      }
+    }
+  }
   auto deadline = left;
-  if (connecting) deadline = std::min(left, std::chrono::milliseconds(1000));
+  if (connecting || no_channel_ready) deadline = std::min(left, std::chrono::milliseconds(1000));
   p->ctx.set_deadline(std::chrono::system_clock::now() + deadline);
   p->address = &address;
-  if (unknown || connecting) {
+  if (unknown || connecting || no_channel_ready) {
     p->ctx.set_wait_for_ready(true);
     p->waits_for_ready = true;
   }
-  const std::size_t idx =
-      address.channels.size() == 1 ? 0 : std::hash<std::string>{}(c.conn) % address.channels.size();
   auto* api = address.channels[idx].stub->async();
   track(p);
   Pending* call = p.get();
