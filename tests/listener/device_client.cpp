@@ -12,23 +12,13 @@
 
 #include <cerrno>
 
+#include "../support/loopback.h"
+
 namespace ltest {
 
 namespace {
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-uint16_t local_port_of(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
+using test_support::local_port_of;
+using test_support::loopback;
 
 // Rounded up: a poll() given the rounded-down remainder returns before the deadline, and a
 // caller that then finds the deadline not yet reached would take the timeout for a reset.

@@ -16,16 +16,12 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/loopback.h"
+
 namespace mqtt_test {
 namespace {
 
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
+using test_support::loopback;
 
 bool accepts(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

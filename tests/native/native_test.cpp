@@ -20,6 +20,7 @@
 #include "host/app/app.h"
 #include "host/config/config.h"
 #include "mosquitto.h"
+#include "../support/loopback.h"
 #include "native_support.h"
 
 namespace {
@@ -188,10 +189,7 @@ uint16_t port_of(const exproto::host::Route& r) { return r.listener.port; }
 
 bool tcp_connect_refused(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in a = test_support::loopback(port);
   const bool refused = ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 && errno == ECONNREFUSED;
   ::close(fd);
   return refused;
@@ -240,14 +238,10 @@ TEST_CASE("native mode SIGHUP: a new listener that cannot bind changes nothing")
   const uint16_t first = static_cast<uint16_t>(app->listener_port(0));
   // Another process's socket holds the port (bound without SO_REUSEPORT, so ours cannot share it).
   const int blocker = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in a = test_support::loopback(0);
   REQUIRE(::bind(blocker, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
   REQUIRE(::listen(blocker, 1) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(blocker, reinterpret_cast<sockaddr*>(&a), &len);
-  const uint16_t taken = ntohs(a.sin_port);
+  const uint16_t taken = test_support::local_port_of(blocker);
 
   auto applied = app->apply_routes(routes_of(broker.address(), {{"udp", 0}, {"tcp", taken}}));
   REQUIRE_FALSE(applied.has_value());
