@@ -92,11 +92,6 @@ std::shared_ptr<RunnerChild> IsolatedCodec::serving() const {
   return child_ && !child_->dead() ? child_ : nullptr;
 }
 
-bool IsolatedCodec::may_run_inline() const {
-  std::lock_guard lk(mu_);
-  return child_ && !child_->dead() && child_->idle();
-}
-
 pid_t IsolatedCodec::pid() const {
   std::lock_guard lk(mu_);
   return child_ ? child_->pid() : 0;

@@ -45,10 +45,6 @@ class IsolatedCodec final : public HookRunner {
   RunnerFaults faults() const override;
   void run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
                  std::span<exproto_type_status> statuses) const override;
-  // The serving child is alive and runs no hook now. Then a hook costs fewer wake-ups on the
-  // thread its event arrived on than handed to the pool; once hooks overlap (full speed), the
-  // pool lets one transport thread keep reading while children work.
-  bool may_run_inline() const override;
 
   // The instance built on this runner: its sessions are the ones closed when the child dies.
   void bind(const CodecInstance* instance) { instance_.store(instance); }

@@ -79,7 +79,6 @@ std::expected<std::shared_ptr<RunnerChild>, std::string> RunnerChild::start(cons
 RunnerChild::RunnerChild(Key, pid_t pid, ipc::Channel control, std::vector<std::unique_ptr<ipc::Channel>> channels)
     : pid_(pid), control_(std::move(control)), channels_(std::move(channels)) {
   for (auto& c : channels_) free_.push_back(c.get());
-  free_count_.store(free_.size(), std::memory_order_relaxed);
 }
 
 RunnerChild::~RunnerChild() {
@@ -101,7 +100,6 @@ RunnerChild::Lease RunnerChild::lease(std::chrono::steady_clock::time_point dead
   if (dead() || free_.empty()) return {};
   ipc::Channel* c = free_.back();
   free_.pop_back();
-  free_count_.store(free_.size(), std::memory_order_relaxed);
   return Lease(this, c);
 }
 
@@ -109,7 +107,6 @@ void RunnerChild::give_back(ipc::Channel* channel) {
   {
     std::lock_guard lk(mu_);
     free_.push_back(channel);
-    free_count_.store(free_.size(), std::memory_order_relaxed);
   }
   free_cv_.notify_one();
 }

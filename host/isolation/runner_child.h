@@ -61,8 +61,6 @@ class RunnerChild {
   };
   // A free channel; empty when the child is dead or none came free before `deadline`.
   Lease lease(std::chrono::steady_clock::time_point deadline);
-  // A hint: no hook is running in the child now (every channel is free).
-  bool idle() const { return free_count_.load(std::memory_order_relaxed) == channels_.size(); }
 
   enum class Cause { none, timeout, protocol };
   // Marks the child dead and SIGKILLs it (any thread; harmless when it is already gone). The first
@@ -94,7 +92,6 @@ class RunnerChild {
   mutable std::mutex mu_;
   std::condition_variable free_cv_;
   std::vector<ipc::Channel*> free_;
-  std::atomic<std::size_t> free_count_{0};  // free_.size(), for has_free_channel()
   Cause cause_ = Cause::none;
   std::string kill_reason_;
   bool reaped_ = false;     // pid_ may belong to another process now: never signal it again

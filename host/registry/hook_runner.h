@@ -48,11 +48,6 @@ class HookRunner {
   // run on the session in order.
   virtual void run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
                          std::span<exproto_type_status> statuses) const = 0;
-  // Whether a hook may run inline on the thread its event arrived on (a transport thread) now,
-  // rather than on the worker pool: true when it would start at once (e.g. a child with a free
-  // channel), so that such a thread waits for the runner's work only, never for its capacity.
-  // A hint, read without any lock of the session's.
-  virtual bool may_run_inline() const = 0;
 };
 
 }  // namespace exproto::host

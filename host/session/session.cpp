@@ -106,12 +106,9 @@ void Session::push(Event ev, Ack ack, Dispatch how) {
   bool run_here = false;
   if (!scheduled_) {
     scheduled_ = true;
-    // An isolated codec's hook runs inline only while its child runs no other hook (EMQX's pace:
-    // the hook then costs the child's round trip and no pool hand-off); it waits for the child on
-    // this thread, bounded by sessions.hook_timeout_ms (past it the child is killed), never for a
-    // channel. Under load hooks overlap and go to the pool, so transport threads keep reading.
-    run_here = how == Dispatch::inline_if_idle && env_.inline_policy->allows(codec_->library().name()) &&
-               (codec_->runner() == nullptr || codec_->runner()->may_run_inline());
+    // An isolated codec's hooks wait on its child (a bounded set of channels): pool threads only.
+    run_here = how == Dispatch::inline_if_idle && codec_->runner() == nullptr &&
+               env_.inline_policy->allows(codec_->library().name());
     if (!run_here) env_.pool.post([self = shared_from_this()] { self->run(); });
   }
   lk.unlock();
