@@ -118,6 +118,9 @@ IsolationSettings isolation_settings(const Config& config, const std::filesystem
   const std::size_t workers = config.sessions.workers != 0 ? config.sessions.workers
                                                            : std::max(1u, std::thread::hardware_concurrency());
   s.channels = workers + config.sessions.max_extra_workers + 1;
+  // Hooks that do not hold a host thread (bytes, messages, results) go on lanes, one per worker
+  // and at least two: a slow hook holds its lane, and new hooks pick the least busy one.
+  s.lanes = std::max<std::size_t>(2, workers);
   return s;
 }
 

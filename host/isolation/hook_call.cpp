@@ -24,26 +24,19 @@ exproto_type_bytes bytes(std::string_view s) {
   return exproto_type_bytes{reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-enum class Served {
-  ok,
-  reply,        // state_write: answer with `value`
-  malformed,    // fields missing, trailing bytes, unknown function
-  out_of_step,  // an id that is not the session's next one
-  flooding,     // refused, with max_pending_calls refusals already waiting
-};
-
-Served from(Session::ChildCall c) {
+ServedCall from(Session::ChildCall c) {
   switch (c) {
     case Session::ChildCall::taken:
-    case Session::ChildCall::refused: return Served::ok;
-    case Session::ChildCall::out_of_step: return Served::out_of_step;
-    case Session::ChildCall::flooding: return Served::flooding;
+    case Session::ChildCall::refused: return ServedCall::ok;
+    case Session::ChildCall::out_of_step: return ServedCall::out_of_step;
+    case Session::ChildCall::flooding: return ServedCall::flooding;
   }
-  return Served::out_of_step;
+  return ServedCall::out_of_step;
 }
 
-// Runs one forwarded host call on the session, under the id the codec already got.
-Served serve_call(FrameReader& r, const HookTarget& t, uint64_t& value) {
+}  // namespace
+
+ServedCall serve_child_call(FrameReader& r, const HookTarget& t, uint64_t& value) {
   const auto fn = static_cast<HostFn>(r.u8());
   const uint64_t id = r.u64();
   auto& s = *static_cast<Session*>(t.session);
@@ -88,29 +81,27 @@ Served serve_call(FrameReader& r, const HookTarget& t, uint64_t& value) {
     case HostFn::timer_start: {
       const uint64_t delay = r.u64();
       const uint64_t tag = r.u64();
-      if (!r.complete()) return Served::malformed;
+      if (!r.complete()) return ServedCall::malformed;
       return from(s.api_timer_start_from_child(delay, tag, id));
     }
     case HostFn::timer_cancel:
-      if (!r.complete()) return Served::malformed;
+      if (!r.complete()) return ServedCall::malformed;
       // The child said true already; its count of running timers is the host's (the hook frame
       // carried it), so this finds the timer.
       s.api_timer_cancel(id);
-      return Served::ok;
+      return ServedCall::ok;
     case HostFn::state_write: {
       const auto chunk = r.str();
-      if (!r.complete()) return Served::malformed;
+      if (!r.complete()) return ServedCall::malformed;
       value = t.writer != nullptr && t.writer->write(t.writer->writer, bytes(chunk)) ? 1 : 0;
-      return Served::reply;
+      return ServedCall::reply;
     }
     default:
-      return Served::malformed;
+      return ServedCall::malformed;
   }
-  if (!r.complete()) return Served::malformed;
+  if (!r.complete()) return ServedCall::malformed;
   return from(s.api_call_from_child(std::move(c), id));
 }
-
-}  // namespace
 
 namespace {
 
@@ -152,14 +143,14 @@ void converse(RunnerChild& child, std::string_view request, const HookTarget& ta
     if (op == ipc::Op::call) {
       if (target.session == nullptr) break;  // no session hook: nothing may call
       uint64_t value = 0;
-      const Served served = serve_call(r, target, value);
-      if (served == Served::malformed) break;
-      if (served == Served::out_of_step) {
+      const ServedCall served = serve_child_call(r, target, value);
+      if (served == ServedCall::malformed) break;
+      if (served == ServedCall::out_of_step) {
         child.kill(RunnerChild::Cause::protocol,
                    fmt::format("during {} it handed the codec an id out of step with the host session", hook));
         return;
       }
-      if (served == Served::flooding) {
+      if (served == ServedCall::flooding) {
         // The hook fails; what it still calls is refused without results (the session closes).
         if (std::exchange(flooding, true)) continue;
         spdlog::error("conn {}: codec kept calling during {} while as many refused calls as "
@@ -167,7 +158,7 @@ void converse(RunnerChild& child, std::string_view request, const HookTarget& ta
                       static_cast<Session*>(target.session)->conn(), hook);
         continue;
       }
-      if (served != Served::reply) continue;
+      if (served != ServedCall::reply) continue;
       ipc::FrameWriter reply(ipc::Op::reply);
       reply.u64(value);
       if (!channel.write(reply.finish())) {
@@ -210,19 +201,6 @@ HookOutcome run_in_child(RunnerChild& child, std::string_view request, const Hoo
     return false;  // the only one
   });
   return outcome;
-}
-
-void run_queued_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
-                         std::span<const char* const> hooks, std::span<exproto_type_status> statuses) {
-  std::size_t next = 0;
-  bool failed = false;  // a hook returned something else than OK: the child ran none after it
-  converse(child, request, target, env, hooks, [&](const HookOutcome& out) {
-    statuses[next] = out.status;
-    failed = out.status != EXPROTO_STATUS_OK;
-    return ++next < statuses.size();
-  });
-  // Else the hook the child broke or died in fails; the ones after it never ran.
-  if (!failed && next < statuses.size()) statuses[next] = EXPROTO_STATUS_ERROR;
 }
 
 }  // namespace exproto::host

@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,9 +38,18 @@ struct HookOutcome {
 HookOutcome run_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
                          const char* hook);
 
-// Several hooks of one session in one frame (Op::queued), named by `hooks`: `statuses` gets each
-// one's status, and keeps kHookNotRun for those after the first that did not return OK.
-void run_queued_in_child(RunnerChild& child, std::string_view request, const HookTarget& target, const HookEnv& env,
-                         std::span<const char* const> hooks, std::span<exproto_type_status> statuses);
+namespace ipc {
+class FrameReader;
+}
+// What came of one `call` frame of the child's (hook_call.cpp and the hook lanes share it).
+enum class ServedCall {
+  ok,
+  reply,        // state_write: answer with `value`
+  malformed,    // fields missing, trailing bytes, unknown function
+  out_of_step,  // an id that is not the session's next one
+  flooding,     // refused, with max_pending_calls refusals already waiting
+};
+// Runs the call in `r` (after its op) on the target's session, under the id the codec already got.
+ServedCall serve_child_call(ipc::FrameReader& r, const HookTarget& target, uint64_t& value);
 
 }  // namespace exproto::host

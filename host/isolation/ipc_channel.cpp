@@ -74,39 +74,89 @@ bool Channel::write(std::string_view frames) {
   return ok;
 }
 
+Channel::Read Channel::take_buffered(std::string_view& body) {
+  const std::size_t have = end_ - start_;
+  if (have >= 4) {
+    uint32_t len = 0;
+    std::memcpy(&len, buf_.data() + start_, 4);
+    if (len == 0 || len > kMaxFrame) return Read::bad;
+    if (have >= 4 + len) {
+      body = std::string_view(buf_.data() + start_ + 4, len);
+      start_ += 4 + len;
+      return Read::frame;
+    }
+    if (buf_.size() - start_ < 4 + len) {
+      // Make room for the whole frame: move the partial frame to the front, grow if needed.
+      std::memmove(buf_.data(), buf_.data() + start_, have);
+      start_ = 0;
+      end_ = have;
+      if (buf_.size() < 4 + len) buf_.resize(4 + len);
+    }
+  } else if (start_ == end_) {
+    start_ = end_ = 0;  // empty: reuse the buffer from its start
+    if (buf_.size() > kInitialBuffer) {
+      // One huge delivery must not pin its size on the channel for good.
+      buf_.resize(kInitialBuffer);
+      buf_.shrink_to_fit();
+    }
+  } else if (buf_.size() - start_ < 4) {
+    std::memmove(buf_.data(), buf_.data() + start_, have);
+    start_ = 0;
+    end_ = have;
+  }
+  return Read::timeout;
+}
+
+bool Channel::frame_buffered() const {
+  const std::size_t have = end_ - start_;
+  if (have < 4) return false;
+  uint32_t len = 0;
+  std::memcpy(&len, buf_.data() + start_, 4);
+  return have >= 4 + static_cast<std::size_t>(len);
+}
+
+Channel::Read Channel::read_now(std::string_view& body) {
+  for (;;) {
+    if (const Read got = take_buffered(body); got != Read::timeout) return got;
+    const ssize_t n = ::read(in_.get(), buf_.data() + end_, buf_.size() - end_);
+    if (n > 0) {
+      end_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n == 0) return Read::closed;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Read::timeout;
+    if (errno == EINTR) continue;
+    return Read::closed;
+  }
+}
+
+void Channel::make_writes_nonblocking() {
+  const int flags = ::fcntl(out_.get(), F_GETFL);
+  if (flags >= 0) ::fcntl(out_.get(), F_SETFL, flags | O_NONBLOCK);
+}
+
+std::optional<std::size_t> Channel::write_some(std::string_view data) {
+  block_sigpipe_once();
+  std::size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(out_.get(), data.data() + written, data.size() - written);
+    if (n >= 0) {
+      written += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == EPIPE) take_pending_sigpipe();
+    return std::nullopt;
+  }
+  return written;
+}
+
 Channel::Read Channel::read(std::string_view& body, std::chrono::steady_clock::time_point deadline) {
   bool must_wait = false;  // the last read found nothing (host side) or the poll timed out
   bool yielded = false;
   for (;;) {
-    const std::size_t have = end_ - start_;
-    if (have >= 4) {
-      uint32_t len = 0;
-      std::memcpy(&len, buf_.data() + start_, 4);
-      if (len == 0 || len > kMaxFrame) return Read::bad;
-      if (have >= 4 + len) {
-        body = std::string_view(buf_.data() + start_ + 4, len);
-        start_ += 4 + len;
-        return Read::frame;
-      }
-      if (buf_.size() - start_ < 4 + len) {
-        // Make room for the whole frame: move the partial frame to the front, grow if needed.
-        std::memmove(buf_.data(), buf_.data() + start_, have);
-        start_ = 0;
-        end_ = have;
-        if (buf_.size() < 4 + len) buf_.resize(4 + len);
-      }
-    } else if (start_ == end_) {
-      start_ = end_ = 0;  // empty: reuse the buffer from its start
-      if (buf_.size() > kInitialBuffer) {
-        // One huge delivery must not pin its size on the channel for good.
-        buf_.resize(kInitialBuffer);
-        buf_.shrink_to_fit();
-      }
-    } else if (buf_.size() - start_ < 4) {
-      std::memmove(buf_.data(), buf_.data() + start_, have);
-      start_ = 0;
-      end_ = have;
-    }
+    if (const Read got = take_buffered(body); got != Read::timeout) return got;
     // The host side reads first and waits only when nothing is there (its fd does not block); the
     // child's read blocks, and it never has a deadline.
     const bool wait_first = !host_side_ && deadline != std::chrono::steady_clock::time_point::max();

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,9 +41,26 @@ class Channel {
             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
   int in_fd() const { return in_.get(); }  // readable (EOF) when the other end is gone
+  int out_fd() const { return out_.get(); }
+
+  // For a reader that waits on several fds itself (a hook lane, hook_lane.h): the next whole frame
+  // already received or readable now, without waiting; Read::timeout when there is none yet.
+  Read read_now(std::string_view& body);
+  // A whole frame is already in the read buffer (the child: more hooks wait, so the answers of
+  // this one can wait for theirs and go in one write).
+  bool frame_buffered() const;
+
+  // Host side, writes that never block (a lane's writer may not wait for a child that is stuck):
+  // makes `out` non-blocking; write_some() then writes what fits and returns how much, or
+  // nothing when the other end is gone.
+  void make_writes_nonblocking();
+  std::optional<std::size_t> write_some(std::string_view data);
 
  private:
   bool write_all(std::string_view data);
+  // The next whole frame in the buffer: Read::frame, Read::bad, or Read::timeout for none yet
+  // (the buffer then has room for more).
+  Read take_buffered(std::string_view& body);
 
   UniqueFd in_;
   UniqueFd out_;

@@ -42,10 +42,12 @@ std::expected<std::shared_ptr<IsolatedCodec>, std::string> IsolatedCodec::start(
   RunnerChild::Options o;
   o.exe = s.runner;
   o.args = {"codec-runner",   "--library",  file.string(),          "--sha256",
-            library->sha256(), "--channels", std::to_string(s.channels), "--work-dir",
+            library->sha256(), "--channels", std::to_string(s.channels + s.lanes), "--work-dir",
             s.work_dir.string(), "--log-level", s.log_level,           "--log-format",
             s.log_format,        "--label",     library->name() + "@" + label};
   o.channels = s.channels;
+  o.lanes = s.lanes;
+  o.hook_timeout = s.hook_timeout;
   o.config_json = config_json;
   o.startup_timeout = s.hook_timeout + kStartupAllowance;
 
@@ -97,9 +99,9 @@ pid_t IsolatedCodec::pid() const {
   return child_ ? child_->pid() : 0;
 }
 
-void IsolatedCodec::run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
-                              std::span<exproto_type_status> statuses) const {
-  run_queued_hooks(state, hooks, statuses);
+bool IsolatedCodec::start_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                                std::shared_ptr<HookWaiter> waiter) const {
+  return start_queued_hooks(state, hooks, std::move(waiter));
 }
 
 RunnerFaults IsolatedCodec::faults() const {

@@ -43,8 +43,8 @@ class IsolatedCodec final : public HookRunner {
   const exproto_codec_descriptor& hooks() const override { return descriptor_; }
   exproto_type_codec_codec_ptr handle() const override { return const_cast<IsolatedCodec*>(this); }
   RunnerFaults faults() const override;
-  void run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
-                 std::span<exproto_type_status> statuses) const override;
+  bool start_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                   std::shared_ptr<HookWaiter> waiter) const override;
 
   // The instance built on this runner: its sessions are the ones closed when the child dies.
   void bind(const CodecInstance* instance) { instance_.store(instance); }

@@ -27,6 +27,7 @@ struct IsolationSettings {
   std::string log_format = "text";    // and in the host's log.format (text|json)
   std::chrono::milliseconds hook_timeout{5000};
   std::size_t channels = 4;           // hooks one child runs at once (the host's workers + spare)
+  std::size_t lanes = 2;              // hook lanes per child (hook_lane.h): bytes, messages, results
 };
 
 class IsolationHub {

@@ -28,8 +28,8 @@ struct ProxySession {
 // so that waking it, and being woken by it, stays on one CPU (see runner_hooks.cpp). Then where
 // the session's ids stand: the child returns the codec's request and timer ids itself, without
 // waiting for this process, and they must be the ids this session will use.
-void hook_head(FrameWriter& f, exproto_type_session_host_ptr host_session) {
-  const int cpu = ::sched_getcpu();
+void hook_head(FrameWriter& f, exproto_type_session_host_ptr host_session, bool follow = true) {
+  const int cpu = follow ? ::sched_getcpu() : -1;
   f.u32(cpu < 0 ? ipc::kAnyCpu : static_cast<uint32_t>(cpu));
   const auto& s = *static_cast<const Session*>(host_session);
   f.u64(s.next_request_id()).u64(s.next_timer_id()).u32(static_cast<uint32_t>(s.max_timers()));
@@ -173,37 +173,34 @@ exproto_type_status on_export(exproto_type_session_codec_ptr state, const exprot
 
 }  // namespace
 
-void run_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
-                      std::span<exproto_type_status> statuses) {
+bool start_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                        std::shared_ptr<HookWaiter> waiter) {
   auto& p = proxy(state);
-  if (p.child->dead()) {
-    statuses[0] = EXPROTO_STATUS_ERROR;  // as forward(): the first fails, the session closes
-    return;
-  }
+  if (p.child->dead()) return false;  // as forward(): the first fails, the session closes
   FrameWriter f(Op::queued);
-  hook_head(f, p.session);
+  hook_head(f, p.session, false);
   f.u64(p.remote).u32(static_cast<uint32_t>(hooks.size()));
-  std::vector<const char*> names;
-  names.reserve(hooks.size());
+  LaneHooks lane{HookTarget{p.session, nullptr}, p.env, {}, std::move(waiter)};
+  lane.names.reserve(hooks.size());
   for (const auto& h : hooks) {
     switch (h.kind) {
       case QueuedHook::Kind::bytes:
         f.u8(static_cast<uint8_t>(Op::bytes)).str(view(h.data));
-        names.push_back("on_session_bytes");
+        lane.names.push_back("on_session_bytes");
         break;
       case QueuedHook::Kind::messages:
         f.u8(static_cast<uint8_t>(Op::messages));
         put_messages(f, h.messages, h.count);
-        names.push_back("on_session_messages");
+        lane.names.push_back("on_session_messages");
         break;
       case QueuedHook::Kind::result:
         f.u8(static_cast<uint8_t>(Op::result));
         put_result(f, h.result);
-        names.push_back("on_session_result");
+        lane.names.push_back("on_session_result");
         break;
     }
   }
-  run_queued_in_child(*p.child, f.finish(), HookTarget{p.session, nullptr}, *p.env, names, statuses);
+  return p.child->submit_hooks(f.finish(), std::move(lane));
 }
 
 exproto_codec_descriptor proxy_descriptor(const exproto_codec_descriptor& real) {

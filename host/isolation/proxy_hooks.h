@@ -6,6 +6,7 @@
 
 #include <exproto/codec_abi.h>
 
+#include <memory>
 #include <span>
 
 #include "host/registry/hook_runner.h"
@@ -16,8 +17,9 @@ namespace exproto::host {
 // library has them, so "can this route migrate" reads the same as in-process.
 exproto_codec_descriptor proxy_descriptor(const exproto_codec_descriptor& real);
 
-// HookRunner::run_hooks of an IsolatedCodec: the hooks in one frame, one exchange with the child.
-void run_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
-                      std::span<exproto_type_status> statuses);
+// HookRunner::start_hooks of an IsolatedCodec: the hooks in one frame on one of the child's hook
+// lanes; the waiter hears of them on the lane's reader.
+bool start_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                        std::shared_ptr<HookWaiter> waiter);
 
 }  // namespace exproto::host

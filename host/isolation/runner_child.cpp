@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -31,11 +32,13 @@ std::string describe(const siginfo_t& info) {
 
 std::expected<std::shared_ptr<RunnerChild>, std::string> RunnerChild::start(const Options& o,
                                                                             const std::string& codec_name) {
-  auto spawned = spawn_runner(o.exe, o.args, o.channels);
+  auto spawned = spawn_runner(o.exe, o.args, o.channels + o.lanes);
   if (!spawned) return std::unexpected(spawned.error());
   std::vector<std::unique_ptr<ipc::Channel>> channels;
+  std::vector<std::unique_ptr<ipc::Channel>> lanes;
   for (auto& ends : spawned->channels) {
-    channels.push_back(std::make_unique<ipc::Channel>(std::move(ends.in), std::move(ends.out), true));
+    auto& into = channels.size() < o.channels ? channels : lanes;
+    into.push_back(std::make_unique<ipc::Channel>(std::move(ends.in), std::move(ends.out), true));
   }
   auto child = std::make_shared<RunnerChild>(
       Key{}, spawned->pid, ipc::Channel(std::move(spawned->control.in), std::move(spawned->control.out), true),
@@ -73,7 +76,24 @@ std::expected<std::shared_ptr<RunnerChild>, std::string> RunnerChild::start(cons
     return std::unexpected(fmt::format("codec '{}' failed to create (status {}): {}", codec_name, status,
                                        reason.empty() ? "no reason logged" : reason));
   }
+  child->start_lanes(child, std::move(lanes), o.hook_timeout);
   return child;
+}
+
+void RunnerChild::start_lanes(const std::shared_ptr<RunnerChild>& self,
+                              std::vector<std::unique_ptr<ipc::Channel>> lanes, std::chrono::milliseconds hook_timeout) {
+  // An idle lane's reader looks at the clock this often, so a hook sent to it is timed from then.
+  const auto tick = std::clamp(hook_timeout / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+  for (auto& channel : lanes) lanes_.push_back(std::make_unique<HookLane>(self, std::move(channel), tick));
+}
+
+bool RunnerChild::submit_hooks(std::string_view frame, LaneHooks hooks) {
+  if (dead() || lanes_.empty()) return false;
+  HookLane* best = lanes_.front().get();
+  for (const auto& lane : lanes_) {
+    if (lane->waiting() < best->waiting()) best = lane.get();
+  }
+  return best->submit(frame, std::move(hooks));
 }
 
 RunnerChild::RunnerChild(Key, pid_t pid, ipc::Channel control, std::vector<std::unique_ptr<ipc::Channel>> channels)

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "host/isolation/hook_lane.h"
 #include "host/isolation/ipc_channel.h"
 
 namespace exproto::host {
@@ -24,7 +25,9 @@ class RunnerChild {
   struct Options {
     std::filesystem::path exe;      // the runner executable
     std::vector<std::string> args;  // after argv[0]: "codec-runner", its options
-    std::size_t channels = 1;
+    std::size_t channels = 1;       // leased, one hook at a time (run_in_child)
+    std::size_t lanes = 0;          // hook lanes (hook_lane.h), after the channels
+    std::chrono::milliseconds hook_timeout{5000};  // sessions.hook_timeout_ms, timed on the lanes
     std::string config_json;        // handed to on_codec_create in the child
     std::chrono::milliseconds startup_timeout{10000};  // spawn + load + create
   };
@@ -62,6 +65,10 @@ class RunnerChild {
   // A free channel; empty when the child is dead or none came free before `deadline`.
   Lease lease(std::chrono::steady_clock::time_point deadline);
 
+  // Sends the hooks of one session on the least busy lane, without waiting (hook_lane.h). False
+  // when the child is dead or has no lane: nothing was sent.
+  bool submit_hooks(std::string_view frame, LaneHooks hooks);
+
   enum class Cause { none, timeout, protocol };
   // Marks the child dead and SIGKILLs it (any thread; harmless when it is already gone). The first
   // call with a reason names why the host killed it.
@@ -83,10 +90,13 @@ class RunnerChild {
 
  private:
   void give_back(ipc::Channel* channel);
+  void start_lanes(const std::shared_ptr<RunnerChild>& self, std::vector<std::unique_ptr<ipc::Channel>> lanes,
+                   std::chrono::milliseconds hook_timeout);
 
   const pid_t pid_;
   ipc::Channel control_;
   std::vector<std::unique_ptr<ipc::Channel>> channels_;
+  std::vector<std::unique_ptr<HookLane>> lanes_;  // set once at start; their readers stop with this
   std::atomic<bool> dead_{false};
 
   mutable std::mutex mu_;

@@ -275,7 +275,10 @@ void serve_hooks(ipc::Channel& channel, const exproto_codec_descriptor& d, expro
       const Done done = run_hook(r, link, d, instance, cpu, ids);
       queue_done(link, done.status, done.session);
     }
-    link.flush();  // the hooks' calls and logs, and their `done`: one write
+    // The hooks' calls and logs, and their `done`: one write — for every hook already received
+    // on this channel (a hook lane, where the host sends hooks of several sessions without
+    // waiting: under load one read and one write serve many).
+    if (!channel.frame_buffered()) link.flush();
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,17 @@ struct QueuedHook {
 // The status of a queued hook that was not run because one before it did not return OK.
 inline constexpr exproto_type_status kHookNotRun = -1;
 
+// Who waits for hooks started with HookRunner::start_hooks: the runner tells it, on its own
+// thread, when the codec's host calls are run and when the hooks are over.
+class HookWaiter {
+ public:
+  virtual ~HookWaiter() = default;
+  // The current thread runs the codec's host calls of those hooks from now on (`on`), or no more.
+  virtual void calls_on_this_thread(bool on) = 0;
+  // Every hook ended, or did not run: statuses as start_hooks describes them. Exactly once.
+  virtual void hooks_done(std::span<const exproto_type_status> statuses) = 0;
+};
+
 class HookRunner {
  public:
   virtual ~HookRunner() = default;
@@ -42,12 +54,14 @@ class HookRunner {
   virtual exproto_type_codec_codec_ptr handle() const = 0;
   virtual RunnerFaults faults() const = 0;
   // Runs `hooks` of one session in order, as the session would one by one, in one exchange with
-  // the runner (one round trip to a child instead of one per hook). Stops after the first that
-  // does not return OK: `statuses[i]` is its status, kHookNotRun for those after it. Called like
-  // any session hook (inside the session's hook scope); host calls the codec makes in them are
-  // run on the session in order.
-  virtual void run_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
-                         std::span<exproto_type_status> statuses) const = 0;
+  // the runner (one round trip to a child instead of one per hook), without holding the calling
+  // thread: they are sent to the runner, and `waiter` hears of their calls and their end on the
+  // runner's thread, possibly before this returns. The runner stops after the first hook that does not return OK: its status is that,
+  // kHookNotRun for those after it; host calls the codec makes in them are run on the session in
+  // order. False when they cannot start (the child is gone): nothing was sent, and the caller
+  // fails the first hook.
+  virtual bool start_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
+                           std::shared_ptr<HookWaiter> waiter) const = 0;
 };
 
 }  // namespace exproto::host

@@ -36,7 +36,7 @@ bool from_emqx(const Event& ev) {
 // The request id of the host's own calls (probes): never a codec's id, never shown to the codec.
 constexpr uint64_t kHostRequestId = 0;
 
-// Events an isolated codec may run several at once (HookRunner::run_hooks): those whose hook is
+// Events an isolated codec may run several at once (HookRunner::start_hooks): those whose hook is
 // all there is to them while the session is open. A result that says the conn is gone ends the
 // session after its hook, so nothing may run after it.
 constexpr std::size_t kMaxQueuedHooks = 16;
@@ -104,11 +104,13 @@ void Session::push(Event ev, Ack ack, Dispatch how) {
     }
   }
   bool run_here = false;
+  const bool isolated = codec_->runner() != nullptr;
   if (!scheduled_) {
     scheduled_ = true;
-    // An isolated codec's hooks wait on its child (a bounded set of channels): pool threads only.
-    run_here = how == Dispatch::inline_if_idle && codec_->runner() == nullptr &&
-               env_.inline_policy->allows(codec_->library().name());
+    // An isolated codec's bytes, messages and results go to its child without waiting for it
+    // (run(false) sends them, and hands anything else to the pool); an in-process codec runs
+    // here unless it once blocked.
+    run_here = how == Dispatch::inline_if_idle && (isolated || env_.inline_policy->allows(codec_->library().name()));
     if (!run_here) env_.pool.post([self = shared_from_this()] { self->run(); });
   }
   lk.unlock();
@@ -116,7 +118,7 @@ void Session::push(Event ev, Ack ack, Dispatch how) {
   ack = Ack{};
   if (run_here) {
     auto self = shared_from_this();  // the run may finish the session
-    run();
+    run(!isolated);
   }
 }
 
@@ -146,8 +148,7 @@ void Session::clear_queue_locked() {
   env_.budget->release(std::exchange(queued_bytes_, 0));
 }
 
-void Session::run() {
-  std::vector<Event> queued;  // an isolated codec's events for one exchange with its child
+void Session::run(bool blocking) {
   for (int n = 0; n < kBatch; ++n) {
     Event ev;
     std::size_t bytes = 0;
@@ -155,35 +156,41 @@ void Session::run() {
     {
       std::lock_guard lk(mu_);
       if (queue_.empty()) break;
-      ev = std::move(queue_.front());
-      queue_.pop_front();
-      bytes = event_payload_bytes(ev);
-      // Each hook is a round trip to an isolated codec's child: the events queued behind this one
-      // go with it when they are hooks only.
-      if (codec_->runner() != nullptr && phase_ == Phase::open && runs_queued(ev) && !ends_queued(ev) &&
-          !queue_.empty() && runs_queued(queue_.front())) {
-        queued.push_back(std::move(ev));
-        while (!queue_.empty() && queued.size() < kMaxQueuedHooks && runs_queued(queue_.front()) &&
-               !ends_queued(queued.back()) && n + 1 < kBatch) {
+      if (codec_->runner() != nullptr && phase_ == Phase::open && runs_queued(queue_.front()) &&
+          !ends_queued(queue_.front())) {
+        // Each exchange with an isolated codec's child is a round trip: the events queued behind
+        // this one go with it while they are hooks only.
+        do {
           bytes += event_payload_bytes(queue_.front());
-          queued.push_back(std::move(queue_.front()));
+          in_child_.push_back(std::move(queue_.front()));
           queue_.pop_front();
-          ++n;
-        }
+        } while (!queue_.empty() && in_child_.size() < kMaxQueuedHooks && runs_queued(queue_.front()) &&
+                 !ends_queued(in_child_.back()));
+        queued_bytes_ -= bytes;
+        in_child_bytes_ = bytes;
+        release = take_releasable_acks_locked();
+      } else if (!blocking) {
+        // This thread must not wait (a transport's, a lane reader): the pool runs the rest.
+        env_.pool.post([self = shared_from_this()] { self->run(); });
+        return;
+      } else {
+        ev = std::move(queue_.front());
+        queue_.pop_front();
+        bytes = event_payload_bytes(ev);
+        queued_bytes_ -= bytes;
+        release = take_releasable_acks_locked();
       }
-      queued_bytes_ -= bytes;
-      release = take_releasable_acks_locked();
     }
     release.clear();  // answers EMQX
+    if (!in_child_.empty()) {
+      // The session goes on in hooks_done (possibly on another thread before this returns).
+      if (start_child_hooks()) return;
+      continue;
+    }
     {
       // Every line logged while this event is handled carries codec, conn and event (log.format json).
-      ScopedLogContext context({codec_->library().name(), conn_, event_name(queued.empty() ? ev : queued.front())});
-      if (queued.empty()) {
-        process(ev);
-      } else {
-        process_queued(queued);
-        queued.clear();
-      }
+      ScopedLogContext context({codec_->library().name(), conn_, event_name(ev)});
+      process(ev);
     }
     close_if_hook_overran();
     env_.budget->release(bytes);
@@ -296,18 +303,20 @@ void Session::process(Event& ev) {
       ev);
 }
 
-void Session::process_queued(std::vector<Event>& events) {
-  // Views the hooks read; `results` and `messages` are sized first so that nothing moves.
-  std::vector<exproto_type_call_result> results(events.size());
-  std::vector<std::vector<exproto_type_message>> messages(events.size());
+bool Session::start_child_hooks() {
+  // Views the hooks read while the frame is written; `results` and `messages` are sized first so
+  // that nothing moves.
+  const std::size_t n = in_child_.size();
+  std::vector<exproto_type_call_result> results(n);
+  std::vector<std::vector<exproto_type_message>> messages(n);
   std::vector<QueuedHook> hooks;
-  hooks.reserve(events.size());
-  for (std::size_t i = 0; i < events.size(); ++i) {
+  hooks.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
     QueuedHook h;
-    if (const auto* b = std::get_if<event::Bytes>(&events[i])) {
+    if (const auto* b = std::get_if<event::Bytes>(&in_child_[i])) {
       h.kind = QueuedHook::Kind::bytes;
       h.data = exproto_type_bytes{reinterpret_cast<const uint8_t*>(b->data.data()), b->data.size()};
-    } else if (const auto* m = std::get_if<event::Messages>(&events[i])) {
+    } else if (const auto* m = std::get_if<event::Messages>(&in_child_[i])) {
       h.kind = QueuedHook::Kind::messages;
       for (const auto& msg : m->messages) {
         messages[i].push_back(exproto_type_message{
@@ -318,7 +327,7 @@ void Session::process_queued(std::vector<Event>& events) {
       h.messages = messages[i].data();
       h.count = messages[i].size();
     } else {
-      const auto& d = std::get<event::CallDone>(events[i]);
+      const auto& d = std::get<event::CallDone>(in_child_[i]);
       h.kind = QueuedHook::Kind::result;
       results[i] = exproto_type_call_result{sizeof(exproto_type_call_result), d.request_id, d.kind, d.code,
                                             view(d.message)};
@@ -326,29 +335,65 @@ void Session::process_queued(std::vector<Event>& events) {
     }
     hooks.push_back(h);
   }
-  std::vector<exproto_type_status> statuses(events.size(), kHookNotRun);
-  env_.metrics.isolated_queued_hooks.inc(events.size() - 1);
+  env_.metrics.isolated_queued_hooks.inc(n - 1);
+  in_child_since_ = std::chrono::steady_clock::now();
   {
-    HookScope scope(hook_thread_, hook_overran_, env_.pool, env_.metrics.hook_seconds, codec_->library().name(), conn_);
-    codec_->runner()->run_hooks(state_, hooks, statuses);
+    ScopedLogContext context({codec_->library().name(), conn_, event_name(in_child_.front())});
+    // From here on the session belongs to the child's lane until hooks_done.
+    if (codec_->runner()->start_hooks(state_, hooks, std::shared_ptr<HookWaiter>(shared_from_this(), this))) {
+      return true;
+    }
   }
-  // What each event does around its hook, in order, as process() would have done one by one.
-  for (std::size_t i = 0; i < events.size(); ++i) {
+  // The child is gone: the first hook fails, as a hook on a dead child does, and the session closes.
+  std::vector<exproto_type_status> statuses(n, kHookNotRun);
+  statuses[0] = EXPROTO_STATUS_ERROR;
+  finish_child_hooks(statuses);
+  return false;
+}
+
+void Session::calls_on_this_thread(bool on) {
+  hook_thread_.store(on ? std::this_thread::get_id() : std::thread::id{});
+}
+
+void Session::hooks_done(std::span<const exproto_type_status> statuses) {
+  env_.metrics.hook_seconds.observe(std::chrono::steady_clock::now() - in_child_since_);
+  const bool all_ok = std::all_of(statuses.begin(), statuses.end(), [](auto st) { return st == EXPROTO_STATUS_OK; });
+  const bool ends = std::any_of(in_child_.begin(), in_child_.end(), ends_queued);
+  auto self = shared_from_this();
+  if (all_ok && !ends) {
+    // Nothing of it waits on anyone: the session goes on here, and sends its next hooks from the
+    // lane's reader (run(false) hands everything else to the pool).
+    finish_child_hooks(statuses);
+    run(false);
+    return;
+  }
+  // A failed hook closes the session (on_session_close is a round trip to the child): the pool.
+  env_.pool.post([self, kept = std::vector<exproto_type_status>(statuses.begin(), statuses.end())] {
+    self->finish_child_hooks(kept);
+    self->run();
+  });
+}
+
+void Session::finish_child_hooks(std::span<const exproto_type_status> statuses) {
+  ScopedLogContext context({codec_->library().name(), conn_, event_name(in_child_.front())});
+  for (std::size_t i = 0; i < in_child_.size(); ++i) {
+    Event& ev = in_child_[i];
     if (statuses[i] == kHookNotRun) {
-      process(events[i]);  // the session is closing now: the event takes its usual way out
+      process(ev);  // the session is closing now: the event takes its usual way out
       continue;
     }
-    switch (hooks[i].kind) {
-      case QueuedHook::Kind::bytes: check_status(statuses[i], "on_session_bytes"); break;
-      case QueuedHook::Kind::messages: check_status(statuses[i], "on_session_messages"); break;
-      case QueuedHook::Kind::result: {
-        const auto& d = std::get<event::CallDone>(events[i]);
-        note_call_done(d);
-        if (check_status(statuses[i], "on_session_result")) after_result(d);
-        break;
-      }
+    if (std::holds_alternative<event::Bytes>(ev)) {
+      check_status(statuses[i], "on_session_bytes");
+    } else if (std::holds_alternative<event::Messages>(ev)) {
+      check_status(statuses[i], "on_session_messages");
+    } else {
+      const auto& d = std::get<event::CallDone>(ev);
+      note_call_done(d);
+      if (check_status(statuses[i], "on_session_result")) after_result(d);
     }
   }
+  in_child_.clear();
+  env_.budget->release(std::exchange(in_child_bytes_, 0));
 }
 
 void Session::close_if_hook_overran() {

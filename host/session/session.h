@@ -6,18 +6,21 @@
 #include <exproto/codec_abi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <expected>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "host/registry/codec_instance.h"
+#include "host/registry/hook_runner.h"
 #include "host/session/ack.h"
 #include "host/session/event.h"
 #include "host/session/session_env.h"
@@ -27,7 +30,7 @@ namespace exproto::host {
 
 class CallSequencer;
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, private HookWaiter {
  public:
   enum class Phase {
     opening,       // Opened not processed yet
@@ -96,15 +99,24 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(const SessionEnv& env, std::string conn, std::shared_ptr<CodecInstance> codec);  // use create()
 
  private:
-  void run();
+  // `blocking`: hooks that wait for something (an in-process codec's, an isolated codec's other
+  // than bytes, messages and results) may run here; else such an event goes to the pool.
+  void run(bool blocking = true);
   void process(Event& ev);
   void on_opened(event::Opened& e);
   void on_closed(const std::string& reason);
   void on_call_done(event::CallDone& e);
   void note_call_done(const event::CallDone& e);   // metrics and log lines of a result
   void after_result(const event::CallDone& e);     // what a result means for the session itself
-  // Events an isolated codec's child runs in one exchange (Bytes, Messages, results), in order.
-  void process_queued(std::vector<Event>& events);
+  // Events an isolated codec's child runs in one exchange (Bytes, Messages, results), in order,
+  // without holding this thread (HookRunner::start_hooks). False: its child is gone and the
+  // events were handled here (the first hook failed).
+  bool start_child_hooks();
+  // What each of those events does around its hook, as process() would one by one.
+  void finish_child_hooks(std::span<const exproto_type_status> statuses);
+  // HookWaiter, on the child's lane reader: its calls, then its end.
+  void calls_on_this_thread(bool on) override;
+  void hooks_done(std::span<const exproto_type_status> statuses) override;
   void on_migrate(event::Migrate& m);
   void on_restart(const event::Restart& r);
   void on_probe();
@@ -152,6 +164,11 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t next_request_id_ = 1;
   uint64_t next_timer_id_ = 1;
   std::unordered_map<uint64_t, uint64_t> timers_;  // session timer id -> TimerService id
+  // Events whose hooks are in an isolated codec's child now, their payload bytes (still reserved
+  // in env_.budget), and since when.
+  std::vector<Event> in_child_;
+  std::size_t in_child_bytes_ = 0;
+  std::chrono::steady_clock::time_point in_child_since_;
   uint64_t linger_timer_ = 0;
 };
 

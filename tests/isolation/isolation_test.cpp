@@ -206,6 +206,29 @@ TEST_CASE("isolation: a slow hook within the limit is waited for") {
   CHECK(stack.host().metrics().isolated_child_crashes.get() == 0);
 }
 
+TEST_CASE("isolation: a slow hook of one device leaves the route's other devices served") {
+  PluginsDir plugins;
+  plugins.install("fault_none", "fault_none.so");
+  plugins.install("fault_slow", "fault_slow.so");
+  // One worker: before hook lanes, the slow hook held it and the other device waited behind it.
+  Stack stack(two_routes(plugins, "fault_slow", "{}", [](host::Config& c) {
+    c.sessions.hook_timeout_ms = 5000;
+    c.sessions.workers = 1;
+  }));
+  TcpClient slow(stack.device_port(0)), other(stack.device_port(0));
+  REQUIRE(echoes(slow, "warm"));
+  REQUIRE(echoes(other, "warm too"));
+  slow.write("FAULT 1500\n");
+  std::this_thread::sleep_for(100ms);  // its hook sleeps in the child now
+  for (int i = 0; i < 5; ++i) CHECK(echoes(other, "line " + std::to_string(i), 1s));
+  // All of that while the slow hook was still running: its echo is not there yet.
+  CHECK_FALSE(slow.read_line(10ms).has_value());
+  CHECK(slow.read_line(5s) == "FAULT 1500");
+  CHECK(echoes(slow, "after"));
+  CHECK(stack.host().metrics().isolated_hook_timeouts.get() == 0);
+  CHECK(stack.host().metrics().isolated_child_crashes.get() == 0);
+}
+
 TEST_CASE("isolation: hook timeout, crash and restart are counted") {
   PluginsDir plugins;
   plugins.install("fault_none", "fault_none.so");

@@ -1,0 +1,275 @@
+#include "host/isolation/hook_lane.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "host/isolation/ipc_frame.h"
+#include "host/isolation/runner_child.h"
+#include "host/metrics/metrics.h"
+#include "host/os/unique_fd.h"
+#include "host/session/session.h"
+
+namespace exproto::host {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// One frame of hooks waiting for the child: where it is in them.
+struct Waiting {
+  LaneHooks hooks;
+  std::vector<exproto_type_status> statuses;  // kHookNotRun until each `done`
+  std::size_t next = 0;                       // the hook the child answers now
+  bool flooding = false;
+  bool calls_here = false;  // the reader told the waiter it runs the calls
+};
+
+exproto_type_str str(std::string_view s) { return exproto_type_str{s.data(), s.size()}; }
+}  // namespace
+
+struct HookLane::State {
+  State(std::weak_ptr<RunnerChild> c, std::unique_ptr<ipc::Channel> ch, std::chrono::milliseconds t)
+      : child(std::move(c)), channel(std::move(ch)), tick(t), wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    channel->make_writes_nonblocking();
+  }
+
+  void run();
+  // Handles one frame of the child's; false when it broke the conversation (killed, lane failed).
+  bool on_frame(std::string_view body);
+  // The conversation is over: kill the child (when the host ends it), fail what waits.
+  void fail(RunnerChild::Cause cause, const std::string& reason);
+  bool flush_pending();  // under mu; false: the child's end is gone
+  void poke() {
+    const uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
+  }
+
+  const std::weak_ptr<RunnerChild> child;
+  const std::unique_ptr<ipc::Channel> channel;  // reads: the reader only; writes: under mu
+  const std::chrono::milliseconds tick;
+  UniqueFd wake;  // eventfd: stop, or a write left bytes for the reader to flush
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> count{0};
+
+  std::mutex mu;
+  std::deque<Waiting> waiting;  // references stay valid as others are pushed behind
+  std::string pending;          // written when the pipe has room
+  bool closed = false;
+  Clock::time_point head_since;  // when the oldest waiting hook became the one the child runs
+};
+
+HookLane::HookLane(std::weak_ptr<RunnerChild> child, std::unique_ptr<ipc::Channel> channel,
+                   std::chrono::milliseconds tick)
+    : state_(std::make_shared<State>(std::move(child), std::move(channel), tick)) {
+  reader_ = std::thread([state = state_] { state->run(); });
+}
+
+HookLane::~HookLane() {
+  state_->stop.store(true);
+  state_->poke();
+  if (reader_.get_id() == std::this_thread::get_id()) {
+    reader_.detach();  // it holds the state and sees `stop` as soon as this returns
+  } else {
+    reader_.join();
+  }
+}
+
+std::size_t HookLane::waiting() const { return state_->count.load(std::memory_order_relaxed); }
+
+bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
+  auto& s = *state_;
+  bool need_flush = false;
+  {
+    std::lock_guard lk(s.mu);
+    if (s.closed) return false;
+    if (s.waiting.empty()) s.head_since = Clock::now();
+    Waiting w{std::move(hooks), {}, 0, false, false};
+    w.statuses.assign(w.hooks.names.size(), kHookNotRun);
+    // Queued before it is written: the child may answer before this returns.
+    s.waiting.push_back(std::move(w));
+    s.count.fetch_add(1, std::memory_order_relaxed);
+    if (!s.pending.empty()) {
+      s.pending.append(frame);
+    } else if (const auto n = s.channel->write_some(frame); n && *n < frame.size()) {
+      s.pending.assign(frame.substr(*n));
+      need_flush = true;  // the reader polls for room from now on
+    }
+    // A failed write: the child is gone, and the reader sees its end closed and fails this.
+  }
+  if (need_flush) s.poke();
+  return true;
+}
+
+bool HookLane::State::flush_pending() {
+  if (pending.empty()) return true;
+  const auto n = channel->write_some(pending);
+  if (!n) return false;
+  pending.erase(0, *n);
+  return true;
+}
+
+void HookLane::State::run() {
+  for (;;) {
+    if (stop.load()) return;
+    bool want_out = false;
+    int timeout_ms = static_cast<int>(tick.count());
+    std::string overran;  // the kill reason when the oldest hook ran past its limit
+    {
+      std::lock_guard lk(mu);
+      want_out = !pending.empty();
+      if (!waiting.empty()) {
+        const auto& w = waiting.front();
+        const auto deadline = head_since + w.hooks.env->timeout;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) {
+          w.hooks.env->metrics->isolated_hook_timeouts.inc();
+          overran = fmt::format("{} ran longer than {} ms (sessions.hook_timeout_ms)", w.hooks.names[w.next],
+                                w.hooks.env->timeout.count());
+        }
+        timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, timeout_ms));
+      }
+    }
+    if (!overran.empty()) {
+      fail(RunnerChild::Cause::timeout, overran);
+      return;
+    }
+    pollfd fds[3] = {{channel->in_fd(), POLLIN, 0}, {wake.get(), POLLIN, 0}, {want_out ? channel->out_fd() : -1, POLLOUT, 0}};
+    const int ready = ::poll(fds, 3, timeout_ms);
+    if (ready < 0 && errno != EINTR) {
+      fail(RunnerChild::Cause::none, "");
+      return;
+    }
+    if (ready <= 0) continue;
+    if (fds[1].revents != 0) {
+      uint64_t drained = 0;
+      [[maybe_unused]] auto n = ::read(wake.get(), &drained, sizeof drained);
+    }
+    if (fds[2].revents != 0) {
+      std::lock_guard lk(mu);
+      if (!flush_pending()) pending.clear();  // the child's end is gone: its read end says so below
+    }
+    if (fds[0].revents == 0) continue;
+    for (;;) {
+      std::string_view body;
+      const auto got = channel->read_now(body);
+      if (got == ipc::Channel::Read::timeout) break;
+      if (got == ipc::Channel::Read::frame) {
+        if (!on_frame(body)) return;
+        continue;
+      }
+      std::string hook = "a hook";
+      {
+        std::lock_guard lk(mu);
+        if (!waiting.empty()) hook = waiting.front().hooks.names[waiting.front().next];
+      }
+      if (got == ipc::Channel::Read::bad) {
+        fail(RunnerChild::Cause::protocol, fmt::format("it sent a malformed frame during {}", hook));
+      } else {
+        fail(RunnerChild::Cause::none, "");  // gone on its own: the supervisor says how
+      }
+      return;
+    }
+  }
+}
+
+bool HookLane::State::on_frame(std::string_view body) {
+  Waiting* head = nullptr;
+  {
+    std::lock_guard lk(mu);
+    if (!waiting.empty()) head = &waiting.front();
+  }
+  if (head == nullptr) {
+    fail(RunnerChild::Cause::protocol, "it answered a hook that was not sent");
+    return false;
+  }
+  auto& w = *head;
+  const char* hook = w.hooks.names[w.next];
+  ipc::FrameReader r(body);
+  const auto op = r.op();
+  if (op == ipc::Op::call) {
+    if (!std::exchange(w.calls_here, true)) w.hooks.waiter->calls_on_this_thread(true);
+    uint64_t value = 0;
+    const ServedCall served = serve_child_call(r, w.hooks.target, value);
+    switch (served) {
+      case ServedCall::ok: return true;
+      case ServedCall::out_of_step:
+        fail(RunnerChild::Cause::protocol,
+             fmt::format("during {} it handed the codec an id out of step with the host session", hook));
+        return false;
+      case ServedCall::flooding:
+        if (!std::exchange(w.flooding, true)) {
+          spdlog::error("conn {}: codec kept calling during {} while as many refused calls as "
+                        "sessions.max_pending_calls waited for their results; failing the hook",
+                        static_cast<Session*>(w.hooks.target.session)->conn(), hook);
+        }
+        return true;
+      case ServedCall::reply:      // only an export writes state, and exports do not use lanes
+      case ServedCall::malformed: break;
+    }
+  } else if (op == ipc::Op::log) {
+    const int32_t level = r.i32();
+    const auto text = r.str();
+    if (r.complete()) {
+      w.hooks.env->api->session_log(w.hooks.target.session, level, str(text));
+      return true;
+    }
+  } else if (op == ipc::Op::done) {
+    exproto_type_status status = r.i32();
+    r.u64();
+    if (r.complete()) {
+      if (std::exchange(w.flooding, false) && status == EXPROTO_STATUS_OK) status = EXPROTO_STATUS_LIMIT;
+      w.statuses[w.next] = status;
+      // The child runs no hook after one that failed.
+      if (status == EXPROTO_STATUS_OK && ++w.next < w.statuses.size()) {
+        std::lock_guard lk(mu);
+        head_since = Clock::now();
+        return true;
+      }
+      Waiting done;
+      {
+        std::lock_guard lk(mu);
+        done = std::move(waiting.front());
+        waiting.pop_front();
+        count.fetch_sub(1, std::memory_order_relaxed);
+        head_since = Clock::now();
+      }
+      if (done.calls_here) done.hooks.waiter->calls_on_this_thread(false);
+      done.hooks.waiter->hooks_done(done.statuses);
+      return !stop.load();
+    }
+  }
+  fail(RunnerChild::Cause::protocol, fmt::format("it sent a malformed frame during {}", hook));
+  return false;
+}
+
+void HookLane::State::fail(RunnerChild::Cause cause, const std::string& reason) {
+  if (auto c = child.lock()) c->kill(cause, reason);
+  std::deque<Waiting> failed;
+  {
+    std::lock_guard lk(mu);
+    closed = true;
+    failed.swap(waiting);
+    pending.clear();
+    count.store(0);
+  }
+  bool first = true;
+  for (auto& w : failed) {
+    // The hook the child was in fails; the ones after it, and every later frame, never ran.
+    if (first) w.statuses[w.next] = EXPROTO_STATUS_ERROR;
+    else w.statuses[0] = EXPROTO_STATUS_ERROR;
+    first = false;
+    if (w.calls_here) w.hooks.waiter->calls_on_this_thread(false);
+    w.hooks.waiter->hooks_done(w.statuses);
+  }
+}
+
+}  // namespace exproto::host
