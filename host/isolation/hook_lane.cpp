@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -68,9 +69,17 @@ struct HookLane::State {
 };
 
 HookLane::HookLane(std::weak_ptr<RunnerChild> child, std::unique_ptr<ipc::Channel> channel,
-                   std::chrono::milliseconds tick)
-    : state_(std::make_shared<State>(std::move(child), std::move(channel), tick)) {
-  reader_ = std::thread([state = state_] { state->run(); });
+                   std::chrono::milliseconds tick, uint32_t home_cpu)
+    : state_(std::make_shared<State>(std::move(child), std::move(channel), tick)), home_cpu_(home_cpu) {
+  reader_ = std::thread([state = state_, home_cpu] {
+    if (home_cpu != ipc::kAnyCpu && home_cpu < CPU_SETSIZE) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(home_cpu, &set);
+      ::sched_setaffinity(0, sizeof set, &set);  // refused: the scheduler places it
+    }
+    state->run();
+  });
 }
 
 HookLane::~HookLane() {
@@ -158,6 +167,7 @@ void HookLane::State::run() {
       if (!flush_pending()) pending.clear();  // the child's end is gone: its read end says so below
     }
     if (fds[0].revents == 0) continue;
+    channel->readable();
     for (;;) {
       std::string_view body;
       const auto got = channel->read_now(body);

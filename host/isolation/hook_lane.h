@@ -45,7 +45,10 @@ class HookLane {
   // `child` is killed (with the reason) when the conversation breaks; held weakly, since the lane
   // is the child's. `tick`: how often an idle reader looks at the clock (a hook sent to an idle
   // lane is timed from then on).
-  HookLane(std::weak_ptr<RunnerChild> child, std::unique_ptr<ipc::Channel> channel, std::chrono::milliseconds tick);
+  // `home_cpu`: where the reader runs (and, as every frame on the lane says, the child's thread of
+  // it); ipc::kAnyCpu for anywhere.
+  HookLane(std::weak_ptr<RunnerChild> child, std::unique_ptr<ipc::Channel> channel, std::chrono::milliseconds tick,
+           uint32_t home_cpu);
   // Stops the reader. Run on the reader itself (its last hook let go of the child), the thread
   // finishes on its own.
   ~HookLane();
@@ -57,11 +60,13 @@ class HookLane {
   bool submit(std::string_view frame, LaneHooks hooks);
   // Hooks sent and not answered yet (picking the least busy lane).
   std::size_t waiting() const;
+  uint32_t home_cpu() const { return home_cpu_; }
 
   struct State;
 
  private:
   std::shared_ptr<State> state_;
+  const uint32_t home_cpu_;
   std::thread reader_;
 };
 

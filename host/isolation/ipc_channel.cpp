@@ -118,13 +118,19 @@ bool Channel::frame_buffered() const {
 Channel::Read Channel::read_now(std::string_view& body) {
   for (;;) {
     if (const Read got = take_buffered(body); got != Read::timeout) return got;
-    const ssize_t n = ::read(in_.get(), buf_.data() + end_, buf_.size() - end_);
+    if (drained_) return Read::timeout;
+    const std::size_t room = buf_.size() - end_;
+    const ssize_t n = ::read(in_.get(), buf_.data() + end_, room);
     if (n > 0) {
       end_ += static_cast<std::size_t>(n);
+      drained_ = static_cast<std::size_t>(n) < room;
       continue;
     }
     if (n == 0) return Read::closed;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Read::timeout;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      drained_ = true;
+      return Read::timeout;
+    }
     if (errno == EINTR) continue;
     return Read::closed;
   }

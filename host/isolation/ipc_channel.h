@@ -45,7 +45,10 @@ class Channel {
 
   // For a reader that waits on several fds itself (a hook lane, hook_lane.h): the next whole frame
   // already received or readable now, without waiting; Read::timeout when there is none yet.
+  // After a read that left the pipe empty it does not read again (a syscall that would find
+  // nothing) until readable() says poll saw more.
   Read read_now(std::string_view& body);
+  void readable() { drained_ = false; }
   // A whole frame is already in the read buffer (the child: more hooks wait, so the answers of
   // this one can wait for theirs and go in one write).
   bool frame_buffered() const;
@@ -68,6 +71,7 @@ class Channel {
   std::vector<char> buf_;
   std::size_t start_ = 0;  // first unread byte
   std::size_t end_ = 0;    // one past the last received byte
+  bool drained_ = false;   // read_now's last read took everything the pipe had
 };
 
 }  // namespace exproto::host::ipc

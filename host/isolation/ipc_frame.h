@@ -77,7 +77,12 @@ enum class HostFn : uint8_t {
 // finish() fills in the length.
 class FrameWriter {
  public:
-  explicit FrameWriter(Op op) : buf_(own_) { begin(op); }
+  // A hook frame with its event is usually a few hundred bytes: one allocation, not a regrowth
+  // per field.
+  explicit FrameWriter(Op op) : buf_(own_) {
+    own_.reserve(256);
+    begin(op);
+  }
   FrameWriter(Op op, std::string& out) : buf_(out) { begin(op); }
   FrameWriter(const FrameWriter&) = delete;
   FrameWriter& operator=(const FrameWriter&) = delete;

@@ -28,8 +28,7 @@ struct ProxySession {
 // so that waking it, and being woken by it, stays on one CPU (see runner_hooks.cpp). Then where
 // the session's ids stand: the child returns the codec's request and timer ids itself, without
 // waiting for this process, and they must be the ids this session will use.
-void hook_head(FrameWriter& f, exproto_type_session_host_ptr host_session, bool follow = true) {
-  const int cpu = follow ? ::sched_getcpu() : -1;
+void hook_head(FrameWriter& f, exproto_type_session_host_ptr host_session, int cpu = ::sched_getcpu()) {
   f.u32(cpu < 0 ? ipc::kAnyCpu : static_cast<uint32_t>(cpu));
   const auto& s = *static_cast<const Session*>(host_session);
   f.u64(s.next_request_id()).u64(s.next_timer_id()).u32(static_cast<uint32_t>(s.max_timers()));
@@ -176,9 +175,11 @@ exproto_type_status on_export(exproto_type_session_codec_ptr state, const exprot
 bool start_queued_hooks(exproto_type_session_codec_ptr state, std::span<const QueuedHook> hooks,
                         std::shared_ptr<HookWaiter> waiter) {
   auto& p = proxy(state);
-  if (p.child->dead()) return false;  // as forward(): the first fails, the session closes
+  HookLane* on = p.child->pick_lane();
+  if (on == nullptr) return false;  // dead, as forward(): the first fails, the session closes
   FrameWriter f(Op::queued);
-  hook_head(f, p.session, false);
+  // The child's thread of the lane stays on the lane's CPU, not the sender's.
+  hook_head(f, p.session, on->home_cpu() == ipc::kAnyCpu ? -1 : static_cast<int>(on->home_cpu()));
   f.u64(p.remote).u32(static_cast<uint32_t>(hooks.size()));
   LaneHooks lane{HookTarget{p.session, nullptr}, p.env, {}, std::move(waiter)};
   lane.names.reserve(hooks.size());
@@ -200,7 +201,7 @@ bool start_queued_hooks(exproto_type_session_codec_ptr state, std::span<const Qu
         break;
     }
   }
-  return p.child->submit_hooks(f.finish(), std::move(lane));
+  return on->submit(f.finish(), std::move(lane));
 }
 
 exproto_codec_descriptor proxy_descriptor(const exproto_codec_descriptor& real) {

@@ -65,9 +65,9 @@ class RunnerChild {
   // A free channel; empty when the child is dead or none came free before `deadline`.
   Lease lease(std::chrono::steady_clock::time_point deadline);
 
-  // Sends the hooks of one session on the least busy lane, without waiting (hook_lane.h). False
-  // when the child is dead or has no lane: nothing was sent.
-  bool submit_hooks(std::string_view frame, LaneHooks hooks);
+  // The lane the next hooks go on (hook_lane.h): the least busy, and of those the one whose CPU
+  // the calling thread runs on. nullptr when the child is dead or has no lane.
+  HookLane* pick_lane() const;
 
   enum class Cause { none, timeout, protocol };
   // Marks the child dead and SIGKILLs it (any thread; harmless when it is already gone). The first

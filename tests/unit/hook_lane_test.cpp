@@ -90,7 +90,7 @@ struct LaneFixture {
 
   explicit LaneFixture(std::chrono::milliseconds timeout = 5000ms)
       : env{nullptr, &metrics, timeout},
-        lane(std::make_unique<HookLane>(std::weak_ptr<RunnerChild>{}, std::move(pipes.host), 10ms)) {}
+        lane(std::make_unique<HookLane>(std::weak_ptr<RunnerChild>{}, std::move(pipes.host), 10ms, ipc::kAnyCpu)) {}
 
   bool submit(const std::string& name, std::size_t hooks, std::size_t payload = 16) {
     LaneHooks h{HookTarget{}, &env, std::vector<const char*>(hooks, "on_session_bytes"),
