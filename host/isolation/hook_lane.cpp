@@ -100,13 +100,17 @@ bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
   {
     std::lock_guard lk(s.mu);
     if (s.closed) return false;
-    if (s.waiting.empty()) s.head_since = Clock::now();
+    const bool idle = s.waiting.empty();
+    if (idle) s.head_since = Clock::now();
     Waiting w{std::move(hooks), {}, 0, false, false};
     w.statuses.assign(w.hooks.names.size(), kHookNotRun);
     // Queued before it is written: the child may answer before this returns.
     s.waiting.push_back(std::move(w));
     s.count.fetch_add(1, std::memory_order_relaxed);
-    if (!s.pending.empty()) {
+    if (!idle || !s.pending.empty()) {
+      // The child is busy with hooks sent before, and the reader wakes for their answers: it
+      // writes this one then, with every other that came meanwhile (one write for many, and no
+      // wake-up of a child that is running anyway).
       s.pending.append(frame);
     } else if (const auto n = s.channel->write_some(frame); n && *n < frame.size()) {
       s.pending.assign(frame.substr(*n));
@@ -134,6 +138,7 @@ void HookLane::State::run() {
     std::string overran;  // the kill reason when the oldest hook ran past its limit
     {
       std::lock_guard lk(mu);
+      if (!flush_pending()) pending.clear();  // the child's end is gone: its read end says so below
       want_out = !pending.empty();
       if (!waiting.empty()) {
         const auto& w = waiting.front();

@@ -9,8 +9,11 @@
 // and a wake-up per hook; on a lane the transport's thread writes the event and goes back to
 // EMQX, and under load one read of the reader (and one write of the child) serves many sessions.
 //
-// Writes never block (a stuck child must not hold the thread that sends): what does not fit in
-// the pipe waits in the lane's buffer, flushed by the reader as the child reads. The child is
+// A hook sent while the lane is idle is written at once (it wakes the child); one sent while the
+// child still has hooks of the lane waits in the lane's buffer, and the reader, which wakes for
+// their answers anyway, writes all that came meanwhile in one write. Writes never block (a stuck
+// child must not hold the thread that sends): what does not fit in the pipe stays in the buffer,
+// flushed by the reader as the child reads. The child is
 // killed when the oldest hook has waited past sessions.hook_timeout_ms (counted from when the one
 // before it on the lane ended), when it writes garbage, or when its end closes; every hook still
 // waiting on the lane then fails (the first), or is not run (the rest).
