@@ -64,6 +64,7 @@ struct HookLane::State {
   std::mutex mu;
   std::deque<Waiting> waiting;  // references stay valid as others are pushed behind
   std::string pending;          // written when the pipe has room
+  bool writing = false;         // a sender writes its frame outside the lock: nobody else writes
   bool closed = false;
   Clock::time_point head_since;  // when the oldest waiting hook became the one the child runs
 };
@@ -96,7 +97,6 @@ std::size_t HookLane::waiting() const { return state_->count.load(std::memory_or
 
 bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
   auto& s = *state_;
-  bool need_flush = false;
   {
     std::lock_guard lk(s.mu);
     if (s.closed) return false;
@@ -107,23 +107,46 @@ bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
     // Queued before it is written: the child may answer before this returns.
     s.waiting.push_back(std::move(w));
     s.count.fetch_add(1, std::memory_order_relaxed);
-    if (!idle || !s.pending.empty()) {
+    if (!idle || s.writing || !s.pending.empty()) {
       // The child is busy with hooks sent before, and the reader wakes for their answers: it
       // writes this one then, with every other that came meanwhile (one write for many, and no
       // wake-up of a child that is running anyway).
       s.pending.append(frame);
-    } else if (const auto n = s.channel->write_some(frame); n && *n < frame.size()) {
-      s.pending.assign(frame.substr(*n));
-      need_flush = true;  // the reader polls for room from now on
+      return true;
     }
-    // A failed write: the child is gone, and the reader sees its end closed and fails this.
+    s.writing = true;
   }
-  if (need_flush) s.poke();
+  // Written outside the lock: the child woken by it runs on this CPU and often preempts this
+  // thread at once, and the reader must not wait for the lock meanwhile. Frames others queued
+  // meanwhile go next, from here: the reader may have skipped them while this wrote.
+  std::string batch;
+  std::string_view out = frame;
+  for (;;) {
+    const auto n = s.channel->write_some(out);
+    std::lock_guard lk(s.mu);
+    if (!n) {
+      s.writing = false;  // the child is gone: the reader sees its end closed and fails the rest
+      return true;
+    }
+    if (*n < out.size()) {
+      s.pending.insert(0, out.substr(*n));  // before whatever others queued meanwhile
+      s.writing = false;
+      break;  // the reader polls for room from now on
+    }
+    if (s.pending.empty()) {
+      s.writing = false;
+      return true;
+    }
+    batch.clear();
+    batch.swap(s.pending);
+    out = batch;
+  }
+  s.poke();
   return true;
 }
 
 bool HookLane::State::flush_pending() {
-  if (pending.empty()) return true;
+  if (pending.empty() || writing) return true;  // a sender is writing: its bytes go first
   const auto n = channel->write_some(pending);
   if (!n) return false;
   pending.erase(0, *n);
@@ -139,7 +162,7 @@ void HookLane::State::run() {
     {
       std::lock_guard lk(mu);
       if (!flush_pending()) pending.clear();  // the child's end is gone: its read end says so below
-      want_out = !pending.empty();
+      want_out = !pending.empty() && !writing;
       if (!waiting.empty()) {
         const auto& w = waiting.front();
         const auto deadline = head_since + w.hooks.env->timeout;
