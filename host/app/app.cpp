@@ -185,9 +185,10 @@ struct App::Parts {
                      config.shutdown.grace_ms);
         // A hook still running may be on one of gRPC's own threads (inline), where the server's
         // Shutdown would wait for it forever: leave everything as it is, the process exits.
-        if (pool && pool->hooks_running() != 0) {
+        const std::size_t in_children = isolation ? isolation->lane_hooks().load() : 0;
+        if ((pool && pool->hooks_running() != 0) || in_children != 0) {
           spdlog::error("shutdown: {} codec hook(s) still running after shutdown.grace_ms; not waiting for them",
-                        pool->hooks_running());
+                        (pool ? pool->hooks_running() : 0) + in_children);
           stopped_cleanly = false;
           if (adapter) adapter->stop_monitor();
           if (timers) timers->stop();
@@ -208,6 +209,15 @@ struct App::Parts {
     if (pool && !pool->stop(std::max(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(500)))) {
       spdlog::error("shutdown: {} worker(s) still inside a codec hook after shutdown.grace_ms; leaving them",
                     pool->threads());
+      stopped_cleanly = false;
+    }
+    // Hooks that adapter results sent to isolated codecs' children on the way out: their lanes'
+    // readers still call into the sessions, so nothing they use may go before they are done.
+    if (isolation && stopped_cleanly &&
+        !isolation->wait_lane_hooks(std::max(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(500)))) {
+      spdlog::error("shutdown: {} isolated codec hook(s) still waiting for their child after shutdown.grace_ms; "
+                    "leaving them",
+                    isolation->lane_hooks().load());
       stopped_cleanly = false;
     }
     // After the pool: no session calls into the io threads any more. Not when a hook is stuck: it

@@ -7,6 +7,7 @@
 
 #include <exproto/codec_abi.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -21,6 +22,7 @@ struct HookEnv {
   const exproto_host_api* api;  // the real table
   Metrics* metrics;
   std::chrono::milliseconds timeout;
+  std::atomic<std::size_t>* lane_hooks = nullptr;  // IsolationHub::lane_hooks, counted by the lanes
 };
 
 // Whose calls the child makes during the hook.

@@ -105,6 +105,7 @@ bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
     Waiting w{std::move(hooks), {}, 0, false, false};
     w.statuses.assign(w.hooks.names.size(), kHookNotRun);
     // Queued before it is written: the child may answer before this returns.
+    if (w.hooks.env->lane_hooks != nullptr) w.hooks.env->lane_hooks->fetch_add(1);
     s.waiting.push_back(std::move(w));
     s.count.fetch_add(1, std::memory_order_relaxed);
     if (!idle || s.writing || !s.pending.empty()) {
@@ -282,6 +283,7 @@ bool HookLane::State::on_frame(std::string_view body) {
       }
       if (done.calls_here) done.hooks.waiter->calls_on_this_thread(false);
       done.hooks.waiter->hooks_done(done.statuses);
+      if (done.hooks.env->lane_hooks != nullptr) done.hooks.env->lane_hooks->fetch_sub(1);
       return !stop.load();
     }
   }
@@ -307,6 +309,7 @@ void HookLane::State::fail(RunnerChild::Cause cause, const std::string& reason) 
     first = false;
     if (w.calls_here) w.hooks.waiter->calls_on_this_thread(false);
     w.hooks.waiter->hooks_done(w.statuses);
+    if (w.hooks.env->lane_hooks != nullptr) w.hooks.env->lane_hooks->fetch_sub(1);
   }
 }
 

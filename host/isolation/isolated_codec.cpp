@@ -71,7 +71,7 @@ IsolatedCodec::IsolatedCodec(Key, IsolationHub& hub, std::string name, std::stri
       name_(std::move(name)),
       label_(std::move(label)),
       options_(std::move(options)),
-      env_{hub.api(), &hub.metrics(), hub.settings().hook_timeout},
+      env_{hub.api(), &hub.metrics(), hub.settings().hook_timeout, &hub.lane_hooks()},
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 IsolatedCodec::~IsolatedCodec() {

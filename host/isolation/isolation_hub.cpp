@@ -1,5 +1,7 @@
 #include "host/isolation/isolation_hub.h"
 
+#include <thread>
+
 #include "host/session/dispatcher.h"
 #include "host/session/session.h"
 
@@ -22,6 +24,15 @@ std::size_t IsolationHub::close_sessions(const CodecInstance* instance, const st
     ++n;
   });
   return n;
+}
+
+bool IsolationHub::wait_lane_hooks(std::chrono::steady_clock::time_point deadline) const {
+  // Only at shutdown, for at most the grace left: a plain poll is enough.
+  while (lane_hooks_.load() != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 }  // namespace exproto::host

@@ -5,6 +5,7 @@
 
 #include <exproto/codec_abi.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -48,12 +49,19 @@ class IsolationHub {
   // their codec state died with the child; returns how many. Any thread.
   std::size_t close_sessions(const CodecInstance* instance, const std::string& why);
 
+  // Hooks sent on a hook lane whose session has not finished hearing of them: until then a lane's
+  // reader may still call into the session and what it uses (the pool, the adapter). Shutdown
+  // waits for none before tearing those down.
+  std::atomic<std::size_t>& lane_hooks() { return lane_hooks_; }
+  bool wait_lane_hooks(std::chrono::steady_clock::time_point deadline) const;
+
  private:
   const IsolationSettings settings_;
   Metrics& metrics_;
   const exproto_host_api* const api_;
   std::mutex mu_;
   Dispatcher* dispatcher_ = nullptr;
+  std::atomic<std::size_t> lane_hooks_{0};
 };
 
 }  // namespace exproto::host

@@ -196,3 +196,28 @@ TEST_CASE("faults: a codec hook that never returns, other devices keep being ser
   CHECK_MESSAGE(exit->clean(), exit->describe());
   CHECK(Clock::now() - term < 1s + 3s);  // the grace period, then out without waiting for the hook
 }
+
+TEST_CASE("faults: SIGTERM while an isolated codec's child is still in a hook, the host exits within the grace period") {
+  ScratchDir plugins;
+  std::filesystem::copy_file(std::filesystem::path(EXPROTO_FIXTURE_DIR) / "fault_slow" / "fault_slow.so",
+                             plugins / "fault_slow.so");
+  auto s = stack_or_fail({.codecs = {"fault_slow"}, .tweak_host = [&](nlohmann::json& c) {
+                            c["plugins"]["dir"] = plugins.path().string();
+                            c["routes"][0]["isolation"] = "process";
+                            c["sessions"]["hook_timeout_ms"] = 20000;
+                            c["shutdown"]["grace_ms"] = 500;
+                          }});
+  INFO(s->logs());
+  auto dev = Device::connect(s->device_port());
+  REQUIRE(dev);
+  REQUIRE(dev->write("hello\n"));
+  REQUIRE(dev->read_line() == "hello");
+  REQUIRE(dev->write("FAULT 10000\n"));  // on the child's hook lane for 10 s; no host thread waits for it
+  std::this_thread::sleep_for(300ms);
+  const auto term = Clock::now();
+  const auto exit = s->host->terminate(15s);
+  REQUIRE(exit);
+  CHECK_MESSAGE(exit->clean(), exit->describe());
+  CHECK(Clock::now() - term < 500ms + 3s);  // the grace period, then out without waiting for the child
+  CHECK(s->logs().find("still running after shutdown.grace_ms") != std::string::npos);
+}
