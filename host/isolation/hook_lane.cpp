@@ -48,7 +48,12 @@ struct HookLane::State {
   bool on_frame(std::string_view body);
   // The conversation is over: kill the child (when the host ends it), fail what waits.
   void fail(RunnerChild::Cause cause, const std::string& reason);
-  bool flush_pending();  // under mu; false: the child's end is gone
+  // Writes `out`, then what others queued meanwhile, as the lane's one writer (the caller set
+  // `writing` under mu; this clears it) and outside mu. What the pipe does not take goes back to
+  // the front of `pending` for the reader to write when there is room.
+  void write_as_writer(std::string_view out);
+  // Writes what waits in `pending`, unless a writer is at work (it takes it after its own).
+  void drain_pending();
   void poke() {
     const uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
@@ -57,7 +62,7 @@ struct HookLane::State {
   const std::weak_ptr<RunnerChild> child;
   const std::unique_ptr<ipc::Channel> channel;  // reads: the reader only; writes: under mu
   const std::chrono::milliseconds tick;
-  UniqueFd wake;  // eventfd: stop, or a write left bytes for the reader to flush
+  UniqueFd wake;  // eventfd: stop, or a write left bytes for the reader to write
   std::atomic<bool> stop{false};
   std::atomic<std::size_t> count{0};
 
@@ -118,40 +123,47 @@ bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
     s.writing = true;
   }
   // Written outside the lock: the child woken by it runs on this CPU and often preempts this
-  // thread at once, and the reader must not wait for the lock meanwhile. Frames others queued
-  // meanwhile go next, from here: the reader may have skipped them while this wrote.
-  std::string batch;
-  std::string_view out = frame;
-  for (;;) {
-    const auto n = s.channel->write_some(out);
-    std::lock_guard lk(s.mu);
-    if (!n) {
-      s.writing = false;  // the child is gone: the reader sees its end closed and fails the rest
-      return true;
-    }
-    if (*n < out.size()) {
-      s.pending.insert(0, out.substr(*n));  // before whatever others queued meanwhile
-      s.writing = false;
-      break;  // the reader polls for room from now on
-    }
-    if (s.pending.empty()) {
-      s.writing = false;
-      return true;
-    }
-    batch.clear();
-    batch.swap(s.pending);
-    out = batch;
-  }
-  s.poke();
+  // thread at once, and the reader must not wait for the lock meanwhile.
+  s.write_as_writer(frame);
   return true;
 }
 
-bool HookLane::State::flush_pending() {
-  if (pending.empty() || writing) return true;  // a sender is writing: its bytes go first
-  const auto n = channel->write_some(pending);
-  if (!n) return false;
-  pending.erase(0, *n);
-  return true;
+void HookLane::State::write_as_writer(std::string_view out) {
+  std::string batch;
+  for (;;) {
+    const auto n = channel->write_some(out);
+    std::lock_guard lk(mu);
+    if (!n) {
+      writing = false;  // the child is gone: the reader sees its end closed and fails the rest
+      return;
+    }
+    if (*n < out.size()) {
+      pending.insert(0, out.substr(*n));  // before whatever others queued meanwhile
+      writing = false;
+      break;
+    }
+    if (pending.empty()) {
+      writing = false;
+      return;
+    }
+    // Others queued frames meanwhile, and the reader may have found the writer busy: they go next.
+    std::string next;
+    next.swap(pending);
+    batch.swap(next);
+    out = batch;
+  }
+  poke();  // the reader polls for room from now on
+}
+
+void HookLane::State::drain_pending() {
+  std::string batch;
+  {
+    std::lock_guard lk(mu);
+    if (pending.empty() || writing) return;  // a sender writing takes what is queued after it
+    batch.swap(pending);
+    writing = true;
+  }
+  write_as_writer(batch);
 }
 
 void HookLane::State::run() {
@@ -160,9 +172,9 @@ void HookLane::State::run() {
     bool want_out = false;
     int timeout_ms = static_cast<int>(tick.count());
     std::string overran;  // the kill reason when the oldest hook ran past its limit
+    drain_pending();
     {
       std::lock_guard lk(mu);
-      if (!flush_pending()) pending.clear();  // the child's end is gone: its read end says so below
       want_out = !pending.empty() && !writing;
       if (!waiting.empty()) {
         const auto& w = waiting.front();
@@ -191,10 +203,7 @@ void HookLane::State::run() {
       uint64_t drained = 0;
       [[maybe_unused]] auto n = ::read(wake.get(), &drained, sizeof drained);
     }
-    if (fds[2].revents != 0) {
-      std::lock_guard lk(mu);
-      if (!flush_pending()) pending.clear();  // the child's end is gone: its read end says so below
-    }
+    if (fds[2].revents != 0) drain_pending();
     if (fds[0].revents == 0) continue;
     channel->readable();
     for (;;) {
