@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,27 @@ bool metric_reaches(ProcessStack& s, const std::string& name, double value, std:
   }
   return false;
 }
+
+// The host with one route on `fixture` (tests/fixtures), from a plugins folder of its own, `tweak`
+// applied to its config; and a device on it that has had a line echoed.
+struct FixtureStack {
+  ScratchDir plugins;
+  std::unique_ptr<ProcessStack> stack;
+  std::unique_ptr<Device> device;
+
+  FixtureStack(const std::string& fixture, const std::function<void(nlohmann::json&)>& tweak) {
+    std::filesystem::copy_file(std::filesystem::path(EXPROTO_FIXTURE_DIR) / fixture / (fixture + ".so"),
+                               plugins / (fixture + ".so"));
+    stack = stack_or_fail({.codecs = {fixture}, .tweak_host = [&](nlohmann::json& c) {
+                             c["plugins"]["dir"] = plugins.path().string();
+                             tweak(c);
+                           }});
+    device = Device::connect(stack->device_port());
+    REQUIRE(device);
+    REQUIRE(device->write("hello\n"));
+    REQUIRE(device->read_line() == "hello");
+  }
+};
 
 std::unique_ptr<Device> logged_in(std::uint16_t port, const std::string& clientid) {
   auto dev = Device::connect(port);
@@ -166,20 +188,13 @@ TEST_CASE("faults: 10 000 devices reconnect at once after EMQX restarted, every 
 }
 
 TEST_CASE("faults: a codec hook that never returns, other devices keep being served and SIGTERM still ends the host") {
-  // A plugins folder with the spinning fixture codec next to the shipped ones.
-  ScratchDir plugins;
-  std::filesystem::copy_file(std::filesystem::path(EXPROTO_FIXTURE_DIR) / "fault_spin" / "fault_spin.so",
-                             plugins / "fault_spin.so");
-  auto s = stack_or_fail({.codecs = {"fault_spin"}, .tweak_host = [&](nlohmann::json& c) {
-                            c["plugins"]["dir"] = plugins.path().string();
-                            c["sessions"]["hook_timeout_ms"] = 300;
-                            c["shutdown"]["grace_ms"] = 1000;
-                          }});
+  FixtureStack f("fault_spin", [](nlohmann::json& c) {
+    c["sessions"]["hook_timeout_ms"] = 300;
+    c["shutdown"]["grace_ms"] = 1000;
+  });
+  auto& s = f.stack;
+  auto& stuck = f.device;
   INFO(s->logs());
-  auto stuck = Device::connect(s->device_port());
-  REQUIRE(stuck);
-  REQUIRE(stuck->write("hello\n"));
-  REQUIRE(stuck->read_line() == "hello");
   REQUIRE(stuck->write("FAULT\n"));  // the hook spins forever
   std::this_thread::sleep_for(500ms);
   CHECK(metric(*s, "exproto_hook_overruns_total") == 1);
@@ -198,20 +213,14 @@ TEST_CASE("faults: a codec hook that never returns, other devices keep being ser
 }
 
 TEST_CASE("faults: SIGTERM while an isolated codec's child is still in a hook, the host exits within the grace period") {
-  ScratchDir plugins;
-  std::filesystem::copy_file(std::filesystem::path(EXPROTO_FIXTURE_DIR) / "fault_slow" / "fault_slow.so",
-                             plugins / "fault_slow.so");
-  auto s = stack_or_fail({.codecs = {"fault_slow"}, .tweak_host = [&](nlohmann::json& c) {
-                            c["plugins"]["dir"] = plugins.path().string();
-                            c["routes"][0]["isolation"] = "process";
-                            c["sessions"]["hook_timeout_ms"] = 20000;
-                            c["shutdown"]["grace_ms"] = 500;
-                          }});
+  FixtureStack f("fault_slow", [](nlohmann::json& c) {
+    c["routes"][0]["isolation"] = "process";
+    c["sessions"]["hook_timeout_ms"] = 20000;
+    c["shutdown"]["grace_ms"] = 500;
+  });
+  auto& s = f.stack;
+  auto& dev = f.device;
   INFO(s->logs());
-  auto dev = Device::connect(s->device_port());
-  REQUIRE(dev);
-  REQUIRE(dev->write("hello\n"));
-  REQUIRE(dev->read_line() == "hello");
   REQUIRE(dev->write("FAULT 10000\n"));  // on the child's hook lane for 10 s; no host thread waits for it
   std::this_thread::sleep_for(300ms);
   const auto term = Clock::now();
