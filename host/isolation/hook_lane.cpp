@@ -50,9 +50,11 @@ struct HookLane::State {
   void fail(RunnerChild::Cause cause, const std::string& reason);
   // Writes `out`, then what others queued meanwhile, as the lane's one writer (the caller set
   // `writing` under mu; this clears it) and outside mu. What the pipe does not take goes back to
-  // the front of `pending` for the reader to write when there is room.
-  void write_as_writer(std::string_view out);
-  // Writes what waits in `pending`, unless a writer is at work (it takes it after its own).
+  // the front of `pending` for the reader to write when there is room. `reader`: called by the
+  // reader, which polls for room next without being told.
+  void write_as_writer(std::string_view out, bool reader);
+  // The reader writes what waits in `pending`, unless a writer is at work (it takes it after its
+  // own).
   void drain_pending();
   void poke() {
     const uint64_t one = 1;
@@ -124,11 +126,11 @@ bool HookLane::submit(std::string_view frame, LaneHooks hooks) {
   }
   // Written outside the lock: the child woken by it runs on this CPU and often preempts this
   // thread at once, and the reader must not wait for the lock meanwhile.
-  s.write_as_writer(frame);
+  s.write_as_writer(frame, false);
   return true;
 }
 
-void HookLane::State::write_as_writer(std::string_view out) {
+void HookLane::State::write_as_writer(std::string_view out, bool reader) {
   std::string batch;
   for (;;) {
     const auto n = channel->write_some(out);
@@ -152,7 +154,8 @@ void HookLane::State::write_as_writer(std::string_view out) {
     batch.swap(next);
     out = batch;
   }
-  poke();  // the reader polls for room from now on
+  // The reader polls for room from now on (it looks at `pending` before every poll itself).
+  if (!reader) poke();
 }
 
 void HookLane::State::drain_pending() {
@@ -163,7 +166,7 @@ void HookLane::State::drain_pending() {
     batch.swap(pending);
     writing = true;
   }
-  write_as_writer(batch);
+  write_as_writer(batch, true);
 }
 
 void HookLane::State::run() {

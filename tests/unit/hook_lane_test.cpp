@@ -4,6 +4,7 @@
 // everything waiting on the lane.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -68,6 +69,13 @@ class Waiter final : public HookWaiter {
   Record& record_;
   std::string name_;
 };
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 std::string frame_of(std::size_t payload_bytes) {
   ipc::FrameWriter f(ipc::Op::queued);
@@ -136,6 +144,11 @@ TEST_CASE("hook lane: a frame larger than the pipe does not block the sender, an
   constexpr std::size_t kBig = 3 * 1024 * 1024;  // a pipe holds 64 KiB by default
   REQUIRE(f.submit("big", 1, kBig));             // returns with most of it still in the lane's buffer
   REQUIRE(f.submit("small", 1));
+  // While the child does not read, the lane's reader waits for room instead of retrying the write:
+  // this process spends next to no CPU meanwhile (a retry loop would spend most of the 500 ms).
+  const double before = cpu_seconds();
+  std::this_thread::sleep_for(500ms);
+  CHECK(cpu_seconds() - before < 0.1);
   const auto first = f.child_reads();
   REQUIRE(first.has_value());
   CHECK(*first == ipc::FrameWriter(ipc::Op::queued).str(std::string(kBig, 'x')).finish().size() - 4);
