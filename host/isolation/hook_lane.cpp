@@ -62,7 +62,7 @@ struct HookLane::State {
   }
 
   const std::weak_ptr<RunnerChild> child;
-  const std::unique_ptr<ipc::Channel> channel;  // reads: the reader only; writes: under mu
+  const std::unique_ptr<ipc::Channel> channel;  // reads: the reader only; writes: the one `writing`
   const std::chrono::milliseconds tick;
   UniqueFd wake;  // eventfd: stop, or a write left bytes for the reader to write
   std::atomic<bool> stop{false};

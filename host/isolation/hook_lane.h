@@ -12,11 +12,12 @@
 // A hook sent while the lane is idle is written at once (it wakes the child); one sent while the
 // child still has hooks of the lane waits in the lane's buffer, and the reader, which wakes for
 // their answers anyway, writes all that came meanwhile in one write. Writes never block (a stuck
-// child must not hold the thread that sends): what does not fit in the pipe stays in the buffer,
-// flushed by the reader as the child reads. The child is
-// killed when the oldest hook has waited past sessions.hook_timeout_ms (counted from when the one
-// before it on the lane ended), when it writes garbage, or when its end closes; every hook still
-// waiting on the lane then fails (the first), or is not run (the rest).
+// child must not hold the thread that sends) and happen outside the lane's lock, one writer at a
+// time: what does not fit in the pipe stays in the buffer, written by the reader when the pipe has
+// room. The child is killed when the oldest hook has waited past sessions.hook_timeout_ms
+// (counted from when the one before it on the lane ended), when it writes garbage, or when its
+// end closes; every hook still waiting on the lane then fails (the first), or is not run (the
+// rest).
 #pragma once
 
 #include <exproto/codec_abi.h>
