@@ -1,5 +1,7 @@
 #include "host/adapter/adapter_client.h"
 
+#include <variant>
+
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
@@ -48,20 +50,22 @@ struct AdapterClient::Address {
   std::chrono::steady_clock::time_point last_kick{};  // under mu_: last backoff reset by a call
 };
 
-// One call's gRPC objects; they must live until the callback ran.
+// One call's gRPC objects; they must live until the callback ran. Only the request of the call's
+// kind is built: two adapter calls per device frame made constructing and destroying seven unused
+// messages each a measurable share of the host's own CPU.
 struct AdapterClient::Pending {
   grpc::ClientContext ctx;
   const Address* address = nullptr;
   bool waits_for_ready = false;  // set before the call starts, read under mu_
   pb::CodeResponse resp;
-  pb::SendBytesRequest send;
-  pb::CloseSocketRequest close;
-  pb::AuthenticateRequest auth;
-  pb::TimerRequest timer;
-  pb::PublishRequest publish;
-  pb::RawPublishRequest raw_publish;
-  pb::SubscribeRequest subscribe;
-  pb::UnsubscribeRequest unsubscribe;
+  std::variant<std::monostate, pb::SendBytesRequest, pb::CloseSocketRequest, pb::AuthenticateRequest,
+               pb::TimerRequest, pb::PublishRequest, pb::RawPublishRequest, pb::SubscribeRequest,
+               pb::UnsubscribeRequest>
+      request;
+  Completion done;
+  // The call owns itself until gRPC's callback ran: the callback then captures only a pointer,
+  // which std::function holds without allocating.
+  std::shared_ptr<Pending> self;
 };
 
 AdapterClient::AdapterClient(const AdapterConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials,
@@ -218,10 +222,10 @@ void AdapterClient::flush_held(bool reachable) {
   }
   for (auto& h : expired) {
     metrics_.adapter_calls_failed_fast.inc();
-    h.done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE,
-                          fmt::format("EMQX unreachable for adapter.hold_ms ({} ms)", config_.hold_ms)});
+    complete(h.done, UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE,
+                                    fmt::format("EMQX unreachable for adapter.hold_ms ({} ms)", config_.hold_ms)});
   }
-  for (auto& h : go) call(std::move(h.call), std::move(h.done));
+  for (auto& h : go) route(std::move(h.call), std::move(h.done));
 }
 
 void AdapterClient::track(const std::shared_ptr<Pending>& p) {
@@ -258,7 +262,7 @@ void AdapterClient::shutdown() {
     std::lock_guard lk(mu_);
     held.swap(held_);
   }
-  for (auto& h : held) h.done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
+  for (auto& h : held) complete(h.done, UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
   std::unique_lock lk(mu_);
   for (auto& w : pending_)
     if (auto p = w.lock()) p->ctx.TryCancel();
@@ -285,25 +289,32 @@ AdapterClient::Address* AdapterClient::pick() {
   return unknown;  // not connected yet: let gRPC try
 }
 
+void AdapterClient::complete(Completion& c, UpstreamResult r) {
+  metrics_.adapter_call_seconds.observe(std::chrono::steady_clock::now() - c.started);
+  metrics_.count_adapter_call(c.kind, r.code);
+  c.done(std::move(r));
+}
+
 void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> done) {
+  const auto now = std::chrono::steady_clock::now();
+  if (c.queued_at == std::chrono::steady_clock::time_point{}) c.queued_at = now;
+  Completion completion{c.kind, now, std::move(done)};
+  route(std::move(c), std::move(completion));
+}
+
+void AdapterClient::route(UpstreamCall c, Completion done) {
   if (stopping_) {
-    done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
+    complete(done, UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
     return;
   }
-  if (c.queued_at == std::chrono::steady_clock::time_point{}) c.queued_at = std::chrono::steady_clock::now();
-  // Every way out of here (answered, failed fast, held and timed out) is counted by kind and result.
-  done = [this, kind = c.kind, started = std::chrono::steady_clock::now(), done = std::move(done)](UpstreamResult r) {
-    metrics_.adapter_call_seconds.observe(std::chrono::steady_clock::now() - started);
-    metrics_.count_adapter_call(kind, r.code);
-    done(std::move(r));
-  };
   Address* address = pick();
   bool connecting = false;
   if (address == nullptr) address = probe_now(connecting);
   if (address == nullptr) {
     if (config_.when_unavailable == WhenUnavailable::fail) {
       metrics_.adapter_calls_failed_fast.inc();
-      done(UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "EMQX unreachable (no ConnectionAdapter address answers)"});
+      complete(done, UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE,
+                                    "EMQX unreachable (no ConnectionAdapter address answers)"});
       return;
     }
     std::lock_guard lk(mu_);
@@ -339,16 +350,15 @@ AdapterClient::Address* AdapterClient::probe_now(bool& connecting) {
   return nullptr;
 }
 
-void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done,
-                         bool connecting) {
+void AdapterClient::send(Address& address, UpstreamCall c, Completion done, bool connecting) {
   // The deadline counts from when the codec made the call: time spent queued behind a slow call
   // is part of it, so a stalled EMQX costs each session one timeout, not one per queued call.
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       c.queued_at + std::chrono::milliseconds(config_.timeout_ms) - std::chrono::steady_clock::now());
   if (left.count() <= 0) {
-    done(UpstreamResult{EXPROTO_RESULT_HOST_DEADLINE,
-                        fmt::format("adapter.timeout_ms ({} ms) passed while the call waited in the host",
-                                    config_.timeout_ms)});
+    complete(done, UpstreamResult{EXPROTO_RESULT_HOST_DEADLINE,
+                                  fmt::format("adapter.timeout_ms ({} ms) passed while the call waited in the host",
+                                              config_.timeout_ms)});
     return;
   }
   auto p = std::make_shared<Pending>();
@@ -380,68 +390,85 @@ void AdapterClient::send(Address& address, UpstreamCall c, std::function<void(Up
     p->waits_for_ready = true;
   }
   auto* api = address.channels[idx].stub->async();
+  p->done = std::move(done);
   track(p);
   Pending* call = p.get();
-  // The callback owns `p` (and so the request/response) until gRPC is done with them.
-  auto finish = [this, p = std::move(p), done = std::move(done)](grpc::Status s) mutable {
-    done(to_result(s, p->resp));
+  call->self = std::move(p);
+  auto finish = [this, call](grpc::Status s) {
+    std::shared_ptr<Pending> own = std::move(call->self);
+    complete(call->done, to_result(s, call->resp));
     // Freed here, before untrack() lets shutdown() drop the channels: a ClientContext that outlives
     // them would release the last channel reference on a gRPC thread, which gRPC 1.51 aborts on.
-    p.reset();
+    own.reset();
     untrack();
   };
   switch (c.kind) {
-    case EXPROTO_CALL_SEND:
-      call->send.set_conn(std::move(c.conn));
-      call->send.set_bytes(std::move(c.data));
-      api->Send(&call->ctx, &call->send, &call->resp, std::move(finish));
+    case EXPROTO_CALL_SEND: {
+      auto& m = call->request.emplace<pb::SendBytesRequest>();
+      m.set_conn(std::move(c.conn));
+      m.set_bytes(std::move(c.data));
+      api->Send(&call->ctx, &m, &call->resp, std::move(finish));
       return;
-    case EXPROTO_CALL_CLOSE:
-      call->close.set_conn(std::move(c.conn));
-      api->Close(&call->ctx, &call->close, &call->resp, std::move(finish));
+    }
+    case EXPROTO_CALL_CLOSE: {
+      auto& m = call->request.emplace<pb::CloseSocketRequest>();
+      m.set_conn(std::move(c.conn));
+      api->Close(&call->ctx, &m, &call->resp, std::move(finish));
       return;
+    }
     case EXPROTO_CALL_AUTHENTICATE: {
-      call->auth.set_conn(std::move(c.conn));
-      auto* ci = call->auth.mutable_clientinfo();  // always present: EMQX crashes on a missing clientinfo
+      auto& m = call->request.emplace<pb::AuthenticateRequest>();
+      m.set_conn(std::move(c.conn));
+      auto* ci = m.mutable_clientinfo();  // always present: EMQX crashes on a missing clientinfo
       ci->set_proto_name(std::move(c.clientinfo.proto_name));
       ci->set_proto_ver(std::move(c.clientinfo.proto_ver));
       ci->set_clientid(std::move(c.clientinfo.clientid));
       ci->set_username(std::move(c.clientinfo.username));
       ci->set_mountpoint(std::move(c.clientinfo.mountpoint));
-      call->auth.set_password(std::move(c.data));
-      api->Authenticate(&call->ctx, &call->auth, &call->resp, std::move(finish));
+      m.set_password(std::move(c.data));
+      api->Authenticate(&call->ctx, &m, &call->resp, std::move(finish));
       return;
     }
-    case EXPROTO_CALL_START_KEEPALIVE:
-      call->timer.set_conn(std::move(c.conn));
-      call->timer.set_type(pb::KEEPALIVE);
-      call->timer.set_interval(c.interval_s);
-      api->StartTimer(&call->ctx, &call->timer, &call->resp, std::move(finish));
+    case EXPROTO_CALL_START_KEEPALIVE: {
+      auto& m = call->request.emplace<pb::TimerRequest>();
+      m.set_conn(std::move(c.conn));
+      m.set_type(pb::KEEPALIVE);
+      m.set_interval(c.interval_s);
+      api->StartTimer(&call->ctx, &m, &call->resp, std::move(finish));
       return;
-    case EXPROTO_CALL_PUBLISH:
-      call->publish.set_conn(std::move(c.conn));
-      call->publish.set_topic(std::move(c.topic));
-      call->publish.set_qos(c.qos);
-      call->publish.set_payload(std::move(c.data));
-      api->Publish(&call->ctx, &call->publish, &call->resp, std::move(finish));
+    }
+    case EXPROTO_CALL_PUBLISH: {
+      auto& m = call->request.emplace<pb::PublishRequest>();
+      m.set_conn(std::move(c.conn));
+      m.set_topic(std::move(c.topic));
+      m.set_qos(c.qos);
+      m.set_payload(std::move(c.data));
+      api->Publish(&call->ctx, &m, &call->resp, std::move(finish));
       return;
-    case EXPROTO_CALL_RAW_PUBLISH:
-      call->raw_publish.set_topic(std::move(c.topic));
-      call->raw_publish.set_qos(c.qos);
-      call->raw_publish.set_payload(std::move(c.data));
-      api->RawPublish(&call->ctx, &call->raw_publish, &call->resp, std::move(finish));
+    }
+    case EXPROTO_CALL_RAW_PUBLISH: {
+      auto& m = call->request.emplace<pb::RawPublishRequest>();
+      m.set_topic(std::move(c.topic));
+      m.set_qos(c.qos);
+      m.set_payload(std::move(c.data));
+      api->RawPublish(&call->ctx, &m, &call->resp, std::move(finish));
       return;
-    case EXPROTO_CALL_SUBSCRIBE:
-      call->subscribe.set_conn(std::move(c.conn));
-      call->subscribe.set_topic(std::move(c.topic));
-      call->subscribe.set_qos(c.qos);
-      api->Subscribe(&call->ctx, &call->subscribe, &call->resp, std::move(finish));
+    }
+    case EXPROTO_CALL_SUBSCRIBE: {
+      auto& m = call->request.emplace<pb::SubscribeRequest>();
+      m.set_conn(std::move(c.conn));
+      m.set_topic(std::move(c.topic));
+      m.set_qos(c.qos);
+      api->Subscribe(&call->ctx, &m, &call->resp, std::move(finish));
       return;
-    case EXPROTO_CALL_UNSUBSCRIBE:
-      call->unsubscribe.set_conn(std::move(c.conn));
-      call->unsubscribe.set_topic(std::move(c.topic));
-      api->Unsubscribe(&call->ctx, &call->unsubscribe, &call->resp, std::move(finish));
+    }
+    case EXPROTO_CALL_UNSUBSCRIBE: {
+      auto& m = call->request.emplace<pb::UnsubscribeRequest>();
+      m.set_conn(std::move(c.conn));
+      m.set_topic(std::move(c.topic));
+      api->Unsubscribe(&call->ctx, &m, &call->resp, std::move(finish));
       return;
+    }
   }
   finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown call kind"));
 }

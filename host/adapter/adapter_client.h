@@ -62,14 +62,24 @@ class AdapterClient final : public Upstream {
 
  private:
   struct Pending;
-  struct Held {
-    UpstreamCall call;
+  // Who waits for a call, and what its metrics need: every way out (answered, failed fast, held
+  // and timed out) goes through complete(), which counts it once.
+  struct Completion {
+    int32_t kind = 0;
+    std::chrono::steady_clock::time_point started;
     std::function<void(UpstreamResult)> done;
   };
+  struct Held {
+    UpstreamCall call;
+    Completion done;
+  };
+  void complete(Completion& c, UpstreamResult r);
+  // call() after the metrics' start: also where held calls go again when EMQX is back.
+  void route(UpstreamCall c, Completion done);
   Address* pick();
   // No node marked reachable: one that is READY or connecting right now, if any.
   Address* probe_now(bool& connecting);
-  void send(Address& address, UpstreamCall c, std::function<void(UpstreamResult)> done, bool connecting = false);
+  void send(Address& address, UpstreamCall c, Completion done, bool connecting = false);
   void monitor(std::stop_token stop);
   void flush_held(bool reachable);
   void track(const std::shared_ptr<Pending>& p);

@@ -61,19 +61,23 @@ void CallSequencer::start_next(std::unique_lock<std::mutex>& lk) {
   if (queue_.empty()) return;
   in_flight_ = true;
   UpstreamCall call = std::move(queue_.front().call);
+  // Keeps the sequencer alive until the answer came, even if its session is gone. A member rather
+  // than a capture: a callback holding only `this` fits std::function without an allocation.
+  in_flight_self_ = shared_from_this();
   lk.unlock();
-  // `self` keeps the sequencer alive until the answer came, even if its session is gone.
-  upstream_.call(std::move(call), [self = shared_from_this()](UpstreamResult r) {
-    std::unique_lock lk2(self->mu_);
-    Item item = std::move(self->queue_.front());
-    self->queue_.pop_front();
-    self->in_flight_ = false;
-    self->bytes_ -= item.bytes;
+  upstream_.call(std::move(call), [this](UpstreamResult r) {
+    std::shared_ptr<CallSequencer> keep;  // declared first: outlives the lock on its mutex
+    std::unique_lock lk2(mu_);
+    keep = std::move(in_flight_self_);
+    Item item = std::move(queue_.front());
+    queue_.pop_front();
+    in_flight_ = false;
+    bytes_ -= item.bytes;
     lk2.unlock();
-    self->budget_->release(item.bytes);
-    if (self->on_done_) self->on_done_(item.id, item.kind, r);
+    budget_->release(item.bytes);
+    if (on_done_) on_done_(item.id, item.kind, r);
     lk2.lock();
-    if (!self->in_flight_) self->start_next(lk2);
+    if (!in_flight_) start_next(lk2);
   });
 }
 

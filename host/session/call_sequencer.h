@@ -56,6 +56,7 @@ class CallSequencer : public std::enable_shared_from_this<CallSequencer> {
   // ~400 B per idle session), and a session rarely has more than one call queued.
   std::list<Item> queue_;
   bool in_flight_ = false;
+  std::shared_ptr<CallSequencer> in_flight_self_;  // set while a call is in flight
   std::size_t bytes_ = 0;
 };
 

@@ -164,6 +164,10 @@ TEST_CASE("reliability: with when_unavailable = hold a call waits for EMQX to co
   CHECK(r.code != EXPROTO_RESULT_HOST_UNAVAILABLE);
   CHECK(r.code != EXPROTO_RESULT_HOST_DEADLINE);
   CHECK(metrics.adapter_recoveries.get() == 1);
+  // A held call is counted once, when it ends, however long it waited.
+  uint64_t sends = 0;
+  for (const auto& by_result : metrics.adapter_calls_by[EXPROTO_CALL_SEND]) sends += by_result.get();
+  CHECK(sends == 1);
   CHECK(client.ready());
 
   // And past hold_ms a held call gives up with HOST_UNAVAILABLE.
