@@ -171,7 +171,8 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
     out << line;
   }
   for (const auto& [numerator, denominator] : {std::pair<std::string, std::string>{"host", "baseline"},
-                                                {"isolated", "host"}, {"native", "exproto"}}) {
+                                                {"isolated", "host"}, {"native", "exproto"},
+                                                {"other", "host"}}) {
     auto ratio = ratio_of(summaries, numerator, denominator);
     if (!ratio) continue;
     const std::string name = numerator + "/" + denominator;

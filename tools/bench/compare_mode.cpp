@@ -119,6 +119,9 @@ std::vector<LoadResult> run_compare(const CompareSettings& s, AdapterServer& ada
   } else if (s.compare_native) {
     targets.push_back({"exproto", &s.host_bin, true, s.isolate});
     targets.push_back({"native", &s.host_bin, true, false, true});
+  } else if (!s.other_host_bin.empty()) {
+    targets.push_back({"host", &s.host_bin, true, s.isolate});
+    targets.push_back({"other", &s.other_host_bin, true, s.isolate});
   } else {
     if (!s.host_only && !s.compare_isolation) targets.push_back({"baseline", &s.baseline_bin});
     targets.push_back({"host", &s.host_bin, true, s.isolate && !s.compare_isolation});

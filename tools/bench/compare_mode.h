@@ -3,6 +3,8 @@
 // same fresh-host rounds without the baseline. Isolation compare runs the host twice per round,
 // its route in process ("host") and isolated in a codec-runner child ("isolated"). Native compare
 // runs the host in exproto mode ("exproto") and in native mode with a real broker ("native").
+// Build compare runs two exproto-host executables in turn ("host", then "other"): one change's
+// effect measured as a ratio in one run, with the machine's noise on both.
 #pragma once
 
 #include <filesystem>
@@ -30,6 +32,7 @@ struct CompareSettings {
   std::filesystem::path broker_bin = "/usr/sbin/mosquitto";
   std::size_t device_threads = 1;  // epoll loops of the native devices
   std::filesystem::path host_bin;
+  std::filesystem::path other_host_bin;  // not empty: no baseline, rounds of host_bin and this build
   std::filesystem::path baseline_bin;
   std::filesystem::path plugins_dir;
   bool plugins_dir_given = false;

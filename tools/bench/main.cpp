@@ -42,6 +42,7 @@ struct Cli {
   std::string reload_file;
   bool isolate = false;
   bool compare_isolation = false;
+  std::string other_host_bin;
   bool native = false;
   bool compare_native = false;
   std::string broker_bin = "/usr/sbin/mosquitto";
@@ -110,6 +111,11 @@ void add_options(CLI::App& app, Cli& cli) {
                "run the host's route in a codec-runner child (routes[].isolation = process)");
   app.add_flag("--compare-isolation", cli.compare_isolation,
                "host rounds alternating the route in process (host) and isolated (isolated), no baseline");
+  auto* builds = app.add_option("--compare-builds", cli.other_host_bin,
+                                 "host rounds alternating --host-bin (host) and this other exproto-host build "
+                                 "(other), no baseline; prints other/host ratios")
+                     ->check(CLI::ExistingFile);
+  for (auto* other : {handler, compare, host_only}) builds->excludes(other);
   auto* native = app.add_flag("--native", cli.native,
                               "rounds of exproto-host in native mode: a fresh mosquitto as the broker, the devices "
                               "over real TCP sockets into the host's own listener (any --protocol)");
@@ -121,6 +127,8 @@ void add_options(CLI::App& app, Cli& cli) {
     compare_native->excludes(other);
   }
   native->excludes(compare_native);
+  builds->excludes(native);
+  builds->excludes(compare_native);
   app.add_option("--broker-bin", cli.broker_bin, "mosquitto executable for native mode")->capture_default_str();
   app.add_option("--device-threads", cli.device_threads, "native mode: epoll threads running the devices' sockets")
       ->capture_default_str()->check(CLI::Range(1, 16));
@@ -192,7 +200,8 @@ int main(int argc, char** argv) {
     if (cli.compare && cli.load.protocol != "jsonframe")
       throw std::invalid_argument("the baseline speaks jsonframe only; use --host-only for --protocol " +
                                   cli.load.protocol);
-    bool spawn = cli.compare || cli.host_only || cli.compare_isolation || cli.native || cli.compare_native;
+    bool spawn = cli.compare || cli.host_only || cli.compare_isolation || cli.native || cli.compare_native ||
+                 !cli.other_host_bin.empty();
     std::string bind = !cli.adapter_bind.empty() ? cli.adapter_bind : spawn ? "127.0.0.1:0" : "127.0.0.1:9100";
     AdapterServer adapter(bind, cli.adapter_threads, cli.adapter_max_streams);
     std::cerr << "adapter serving on " << adapter.address() << "\n";
@@ -211,6 +220,7 @@ int main(int argc, char** argv) {
       s.load = cli.load;
       s.rounds = cli.rounds > 0 ? cli.rounds : 3;
       s.host_bin = cli.host_bin;
+      s.other_host_bin = cli.other_host_bin;
       s.baseline_bin = cli.baseline_bin;
       s.plugins_dir = cli.plugins_dir;
       s.plugins_dir_given = app.count("--plugins-dir") > 0;
