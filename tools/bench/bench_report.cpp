@@ -91,6 +91,28 @@ std::optional<double> reload_dip(const LoadResult& r) {
   return static_cast<double>(lowest) / typical;
 }
 
+double PairedRatios::median() const { return bench::median(sorted); }
+
+std::size_t PairedRatios::above_one() const {
+  return static_cast<std::size_t>(std::count_if(sorted.begin(), sorted.end(), [](double r) { return r > 1.0; }));
+}
+
+PairedRatios paired_cpu_ratios(const std::vector<LoadResult>& runs, const std::string& numerator,
+                               const std::string& denominator) {
+  std::map<int, double> num, den;
+  for (const auto& r : runs) {
+    const double cpu = cpu_us_per_frame(r);
+    if (cpu <= 0) continue;
+    if (r.label == numerator) num[r.round] = cpu;
+    if (r.label == denominator) den[r.round] = cpu;
+  }
+  PairedRatios out;
+  for (const auto& [round, cpu] : num)
+    if (auto it = den.find(round); it != den.end()) out.sorted.push_back(cpu / it->second);
+  std::sort(out.sorted.begin(), out.sorted.end());
+  return out;
+}
+
 std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries) {
   return ratio_of(summaries, "host", "baseline");
 }
@@ -182,6 +204,12 @@ void print_table(std::ostream& out, const LoadSettings& s, const std::vector<Loa
                   opt("%.2f", ratio->handler_cpu_us_per_frame).c_str(),
                   opt("%.2f", ratio->handler_switches_per_frame).c_str());
     out << line;
+    const auto pairs = paired_cpu_ratios(runs, numerator, denominator);
+    if (pairs.sorted.size() >= 2) {
+      out << "  " << name << " cpu us/f round by round: median " << fmt("%.2f", pairs.median()) << ", "
+          << pairs.above_one() << " of " << pairs.sorted.size() << " rounds above 1, range "
+          << fmt("%.2f", pairs.sorted.front()) << ".." << fmt("%.2f", pairs.sorted.back()) << "\n";
+    }
   }
 }
 

@@ -33,6 +33,17 @@ std::optional<Summary> ratio_of(const std::map<std::string, Summary>& summaries,
 // host / baseline of each summary figure, when both labels are present.
 std::optional<Summary> host_over_baseline(const std::map<std::string, Summary>& summaries);
 
+// CPU per frame of `numerator` over `denominator` round by round (rounds with the same number ran
+// back to back, so a slow spell of the machine lands on both): the ratios, sorted. A slow drift
+// of a shared VM moves the medians of each label apart; the ratios of pairs do not drift with it.
+struct PairedRatios {
+  std::vector<double> sorted;  // one per round both labels ran with a known CPU
+  double median() const;
+  std::size_t above_one() const;  // rounds where the numerator cost more
+};
+PairedRatios paired_cpu_ratios(const std::vector<LoadResult>& runs, const std::string& numerator,
+                               const std::string& denominator);
+
 // A reload's dip: the lowest timeline step among the reload's step and the two after it, over the
 // median step before the reload. nullopt without a reload or without a step before it.
 std::optional<double> reload_dip(const LoadResult& run);

@@ -110,6 +110,30 @@ TEST_CASE("summaries are medians and ratios are host over baseline") {
   CHECK(ratio->p50_us == doctest::Approx(2.0));
 }
 
+TEST_CASE("paired ratios: CPU per frame round by round, unpaired rounds left out") {
+  auto run = [](const char* label, int round, double cpu_percent, uint64_t frames) {
+    LoadResult r;
+    r.label = label;
+    r.round = round;
+    r.window_seconds = 1;
+    r.handler_cpu_percent = cpu_percent;
+    r.frames = frames;
+    return r;
+  };
+  // A machine that slows down: both labels cost more in round 2, the ratio of each pair stays.
+  std::vector<LoadResult> runs{run("baseline", 1, 50, 1000), run("host", 1, 55, 1000),
+                               run("baseline", 2, 100, 1000), run("host", 2, 90, 1000),
+                               run("baseline", 3, 60, 1000), run("host", 3, 72, 1000),
+                               run("host", 4, 80, 1000)};
+  const auto pairs = paired_cpu_ratios(runs, "host", "baseline");
+  REQUIRE(pairs.sorted.size() == 3);
+  CHECK(pairs.sorted.front() == doctest::Approx(0.9));
+  CHECK(pairs.median() == doctest::Approx(1.1));
+  CHECK(pairs.sorted.back() == doctest::Approx(1.2));
+  CHECK(pairs.above_one() == 2);
+  CHECK(paired_cpu_ratios(runs, "isolated", "host").sorted.empty());
+}
+
 TEST_CASE("jt808 frames: the bench's encoder reproduces a reference frame byte for byte") {
   std::ifstream file(JT808_CORPUS_LOCATION, std::ios::binary);
   REQUIRE(file);
