@@ -149,9 +149,7 @@ void HookLane::State::write_as_writer(std::string_view out, bool reader) {
       return;
     }
     // Others queued frames meanwhile, and the reader may have found the writer busy: they go next.
-    std::string next;
-    next.swap(pending);
-    batch.swap(next);
+    batch = std::exchange(pending, {});
     out = batch;
   }
   // The reader polls for room from now on (it looks at `pending` before every poll itself).
