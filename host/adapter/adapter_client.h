@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -82,8 +83,12 @@ class AdapterClient final : public Upstream {
   void send(Address& address, UpstreamCall c, Completion done, bool connecting = false);
   void monitor(std::stop_token stop);
   void flush_held(bool reachable);
+  // A call in flight, by its deadline (and a sequence number: deadlines repeat).
+  using DeadlineKey = std::pair<std::chrono::steady_clock::time_point, uint64_t>;
   void track(const std::shared_ptr<Pending>& p);
-  void untrack();
+  void untrack(const DeadlineKey& key);
+  // Cancels each call whose deadline passed, sleeping until the earliest one (see send()).
+  void watch_deadlines(std::stop_token stop);
 
   AdapterConfig config_;
   Metrics& metrics_;
@@ -95,9 +100,16 @@ class AdapterClient final : public Upstream {
   std::mutex mu_;
   std::condition_variable idle_;
   std::size_t in_flight_ = 0;
-  std::vector<std::weak_ptr<Pending>> pending_;  // for cancellation at shutdown
-  std::deque<Held> held_;                        // when_unavailable = hold, while no address is reachable
-  std::jthread monitor_;                         // last: runs over the members above
+  // Every call in flight, earliest deadline first: for the deadline thread, the monitor (calls
+  // waiting for a node that became unreachable) and shutdown.
+  std::map<DeadlineKey, std::weak_ptr<Pending>> calls_;
+  uint64_t next_key_ = 0;
+  static constexpr auto kNever = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point deadline_wake_ = kNever;  // when the deadline thread wakes next
+  std::condition_variable_any deadline_cv_;  // deadline_wake_ moved earlier
+  std::deque<Held> held_;                    // when_unavailable = hold, while no address is reachable
+  std::jthread deadlines_;                   // last two: they run over the members above
+  std::jthread monitor_;
 };
 
 }  // namespace exproto::host

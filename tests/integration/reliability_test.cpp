@@ -197,3 +197,60 @@ TEST_CASE("reliability: a call's deadline counts from when it was made, not when
   CHECK(r.code == EXPROTO_RESULT_HOST_DEADLINE);
   CHECK(s.gw().snapshot().adapter_calls.empty());  // never sent
 }
+
+TEST_CASE("reliability: a call EMQX never answers is cancelled at its deadline, a later call with an earlier one first") {
+  Stack s;
+  host::Metrics metrics;
+  host::AdapterConfig config;
+  config.addresses = {s.gw().adapter_address()};
+  config.timeout_ms = 1500;
+  host::AdapterClient client(config, grpc::InsecureChannelCredentials(), metrics);
+  // Connected first: a call made while connecting has its deadline cut to 1 s.
+  REQUIRE(call_and_wait(client, send_to("g3AAAAA=")).code != EXPROTO_RESULT_HOST_DEADLINE);
+  // Past that call's deadline: the deadline thread now sleeps with nothing to wait for, so only a
+  // new call can wake it.
+  std::this_thread::sleep_for(1600ms);
+
+  s.gw().stall_adapter(true);
+  struct Outcome {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<host::UpstreamResult> r;
+    std::chrono::steady_clock::time_point at;
+  };
+  auto start = [&](host::UpstreamCall call) {
+    auto o = std::make_shared<Outcome>();
+    client.call(std::move(call), [o](host::UpstreamResult r) {
+      std::lock_guard lk(o->mu);
+      o->r = std::move(r);
+      o->at = std::chrono::steady_clock::now();
+      o->cv.notify_all();
+    });
+    return o;
+  };
+  auto wait = [](Outcome& o) {
+    std::unique_lock lk(o.mu);
+    REQUIRE(o.cv.wait_for(lk, 10s, [&] { return o.r.has_value(); }));
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  auto later = start(send_to("g3AAAAA="));  // deadline t0 + 1.5 s
+  auto sooner_call = send_to("g3AAAAA=");
+  sooner_call.queued_at = t0 - 1200ms;  // waited in a session's queue: deadline t0 + 0.3 s
+  auto sooner = start(std::move(sooner_call));
+  wait(*sooner);
+  wait(*later);
+  CHECK(sooner->r->code == EXPROTO_RESULT_HOST_DEADLINE);
+  CHECK(later->r->code == EXPROTO_RESULT_HOST_DEADLINE);
+  CHECK(sooner->r->message.find("adapter.timeout_ms 1500 ms") != std::string::npos);
+  // Each at its own deadline: the sooner one did not wait for the one made before it.
+  CHECK(sooner->at - t0 >= 250ms);
+  CHECK(sooner->at - t0 < 1200ms);
+  CHECK(later->at - t0 >= 1450ms);
+  CHECK(later->at - t0 < 5s);
+  // EMQX saw both calls given up (the HTTP/2 stream reset), so it never carries them out later.
+  CHECK(wait_until([&] { return s.gw().adapter_counters().cancelled == 2; }, 5s));
+  CHECK(s.gw().adapter_counters().held() == 0);
+  CHECK(metrics.adapter_calls_by[EXPROTO_CALL_SEND][7].get() == 2);  // HOST_DEADLINE
+  s.gw().stall_adapter(false);
+  CHECK(call_and_wait(client, send_to("g3AAAAA=")).code != EXPROTO_RESULT_HOST_DEADLINE);
+}
