@@ -53,12 +53,10 @@ struct AdapterClient::Address {
 // One call's gRPC objects; they must live until the callback ran. Only the request of the call's
 // kind is built: two adapter calls per device frame made constructing and destroying seven unused
 // messages each a measurable share of the host's own CPU.
-struct AdapterClient::Pending {
+struct AdapterClient::Pending : InFlightEntry, std::enable_shared_from_this<Pending> {
   grpc::ClientContext ctx;
   const Address* address = nullptr;
   bool waits_for_ready = false;  // set before the call starts, read under mu_
-  // Its deadline and key in calls_; set before the call starts.
-  AdapterClient::DeadlineKey key;
   std::atomic<bool> deadline_passed{false};  // cancelled by the deadline thread
   pb::CodeResponse resp;
   std::variant<std::monostate, pb::SendBytesRequest, pb::CloseSocketRequest, pb::AuthenticateRequest,
@@ -169,8 +167,10 @@ void AdapterClient::monitor(std::stop_token stop) {
         a->down_since = std::chrono::steady_clock::now();
         // Calls waiting for this node to connect were never sent: fail them now, not at their deadline.
         std::lock_guard lk(mu_);
-        for (auto& [key, w] : calls_)
-          if (auto p = w.lock(); p && p->waits_for_ready && p->address == a.get()) p->ctx.TryCancel();
+        calls_.for_each([&](InFlightEntry& e) {
+          auto& p = static_cast<Pending&>(e);
+          if (p.waits_for_ready && p.address == a.get()) p.ctx.TryCancel();
+        });
         spdlog::warn("ConnectionAdapter {} is unreachable (channel {}); reconnecting every {}..{} ms", a->address,
                      state_name(seen), config_.reconnect_min_ms, config_.reconnect_max_ms);
       }
@@ -232,24 +232,30 @@ void AdapterClient::flush_held(bool reachable) {
   for (auto& h : go) route(std::move(h.call), std::move(h.done));
 }
 
-void AdapterClient::track(const std::shared_ptr<Pending>& p) {
+void AdapterClient::track(Pending& p) {
   std::lock_guard lk(mu_);
-  ++in_flight_;
-  p->key.second = ++next_key_;
-  calls_.emplace(p->key, p);
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  calls_.add(p);
   // Calls made later mostly expire later: the deadline thread is woken only by one that expires
   // before it would wake anyway (not by every call made when none was in flight: a wake-up per
   // call is what issue 9 removed).
-  if (p->key.first < deadline_wake_) {
-    deadline_wake_ = p->key.first;
+  if (p.deadline < deadline_wake_) {
+    deadline_wake_ = p.deadline;
     deadline_cv_.notify_one();
   }
 }
 
-void AdapterClient::untrack(const DeadlineKey& key) {
+void AdapterClient::forget(Pending& p) {
   std::lock_guard lk(mu_);
-  calls_.erase(key);  // gone already if the deadline thread cancelled it
-  if (--in_flight_ == 0) idle_.notify_all();
+  calls_.remove(p);  // a no-op when the deadline thread took it out
+}
+
+void AdapterClient::untrack() {
+  // The lock only for the last one: a waiter in drain() or shutdown() checks the count under it.
+  if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard lk(mu_);
+    idle_.notify_all();
+  }
 }
 
 void AdapterClient::watch_deadlines(std::stop_token stop) {
@@ -257,9 +263,10 @@ void AdapterClient::watch_deadlines(std::stop_token stop) {
   std::unique_lock lk(mu_);
   while (!stop.stop_requested()) {
     const auto now = std::chrono::steady_clock::now();
-    while (!calls_.empty() && calls_.begin()->first.first <= now) {
-      if (auto p = calls_.begin()->second.lock()) late.push_back(std::move(p));
-      calls_.erase(calls_.begin());
+    for (InFlightEntry* e = calls_.earliest(); e != nullptr && e->deadline <= now; e = calls_.earliest()) {
+      // Alive: a call leaves the index before it is freed.
+      if (auto p = static_cast<Pending*>(e)->weak_from_this().lock()) late.push_back(std::move(p));
+      calls_.remove(*e);
     }
     if (!late.empty()) {
       lk.unlock();
@@ -274,7 +281,7 @@ void AdapterClient::watch_deadlines(std::stop_token stop) {
       continue;
     }
     // Until the earliest deadline; with no call in flight, until track() sets one.
-    const auto until = calls_.empty() ? kNever : calls_.begin()->first.first;
+    const auto until = calls_.empty() ? kNever : calls_.earliest()->deadline;
     deadline_wake_ = until;
     const auto moved = [&] { return deadline_wake_ != until; };
     if (until == kNever) deadline_cv_.wait(lk, stop, moved);
@@ -308,8 +315,7 @@ void AdapterClient::shutdown() {
   }
   for (auto& h : held) complete(h.done, UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
   std::unique_lock lk(mu_);
-  for (auto& [key, w] : calls_)
-    if (auto p = w.lock()) p->ctx.TryCancel();
+  calls_.for_each([](InFlightEntry& e) { static_cast<Pending&>(e).ctx.TryCancel(); });
   idle_.wait(lk, [this] { return in_flight_ == 0; });
 }
 
@@ -437,7 +443,7 @@ void AdapterClient::send(Address& address, UpstreamCall c, Completion done, bool
   // ~5 000 instructions per device frame, 2.4 % of the host's (issue 9, cachegrind). EMQX is not
   // told (it bounds its own work by its 5 s call timeout); one thread sleeping until the earliest
   // deadline cancels the few calls that pass theirs.
-  p->key.first = std::chrono::steady_clock::now() + deadline;
+  p->deadline = std::chrono::steady_clock::now() + deadline;
   p->address = &address;
   if (unknown || connecting || no_channel_ready) {
     p->ctx.set_wait_for_ready(true);
@@ -445,17 +451,17 @@ void AdapterClient::send(Address& address, UpstreamCall c, Completion done, bool
   }
   auto* api = address.channels[idx].stub->async();
   p->done = std::move(done);
-  track(p);
+  track(*p);
   Pending* call = p.get();
   call->self = std::move(p);
   auto finish = [this, call](grpc::Status s) {
     std::shared_ptr<Pending> own = std::move(call->self);
     complete(call->done, to_result(s, call->resp, call->deadline_passed, config_.timeout_ms));
-    const DeadlineKey key = call->key;
+    forget(*call);
     // Freed here, before untrack() lets shutdown() drop the channels: a ClientContext that outlives
     // them would release the last channel reference on a gRPC thread, which gRPC 1.51 aborts on.
     own.reset();
-    untrack(key);
+    untrack();
   };
   switch (c.kind) {
     case EXPROTO_CALL_SEND: {

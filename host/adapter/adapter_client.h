@@ -10,13 +10,13 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "host/adapter/in_flight_index.h"
 #include "host/config/config.h"
 #include "host/upstream/upstream.h"
 
@@ -83,10 +83,10 @@ class AdapterClient final : public Upstream {
   void send(Address& address, UpstreamCall c, Completion done, bool connecting = false);
   void monitor(std::stop_token stop);
   void flush_held(bool reachable);
-  // A call in flight, by its deadline (and a sequence number: deadlines repeat).
-  using DeadlineKey = std::pair<std::chrono::steady_clock::time_point, uint64_t>;
-  void track(const std::shared_ptr<Pending>& p);
-  void untrack(const DeadlineKey& key);
+  void track(Pending& p);
+  // Out of the index (before the call is freed), then out of the count (after: see send()).
+  void forget(Pending& p);
+  void untrack();
   // Cancels each call whose deadline passed, sleeping until the earliest one (see send()).
   void watch_deadlines(std::stop_token stop);
 
@@ -99,11 +99,10 @@ class AdapterClient final : public Upstream {
   std::function<void(bool, bool)> on_readiness_;
   std::mutex mu_;
   std::condition_variable idle_;
-  std::size_t in_flight_ = 0;
+  std::atomic<std::size_t> in_flight_{0};  // changed outside mu_; idle_ notified under it at 0
   // Every call in flight, earliest deadline first: for the deadline thread, the monitor (calls
   // waiting for a node that became unreachable) and shutdown.
-  std::map<DeadlineKey, std::weak_ptr<Pending>> calls_;
-  uint64_t next_key_ = 0;
+  InFlightIndex calls_;
   static constexpr auto kNever = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point deadline_wake_ = kNever;  // when the deadline thread wakes next
   std::condition_variable_any deadline_cv_;  // deadline_wake_ moved earlier
