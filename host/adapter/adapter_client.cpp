@@ -358,7 +358,7 @@ void AdapterClient::call(UpstreamCall c, std::function<void(UpstreamResult)> don
   route(std::move(c), std::move(completion));
 }
 
-void AdapterClient::route(UpstreamCall c, Completion done) {
+void AdapterClient::route(UpstreamCall&& c, Completion&& done) {
   if (stopping_) {
     complete(done, UpstreamResult{EXPROTO_RESULT_HOST_UNAVAILABLE, "exproto-host is shutting down"});
     return;
@@ -406,11 +406,12 @@ AdapterClient::Address* AdapterClient::probe_now(bool& connecting) {
   return nullptr;
 }
 
-void AdapterClient::send(Address& address, UpstreamCall c, Completion done, bool connecting) {
+void AdapterClient::send(Address& address, UpstreamCall&& c, Completion&& done, bool connecting) {
   // The deadline counts from when the codec made the call: time spent queued behind a slow call
   // is part of it, so a stalled EMQX costs each session one timeout, not one per queued call.
+  const auto now = std::chrono::steady_clock::now();
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      c.queued_at + std::chrono::milliseconds(config_.timeout_ms) - std::chrono::steady_clock::now());
+      c.queued_at + std::chrono::milliseconds(config_.timeout_ms) - now);
   if (left.count() <= 0) {
     complete(done, UpstreamResult{EXPROTO_RESULT_HOST_DEADLINE,
                                   fmt::format("adapter.timeout_ms ({} ms) passed while the call waited in the host",
@@ -443,7 +444,7 @@ void AdapterClient::send(Address& address, UpstreamCall c, Completion done, bool
   // ~5 000 instructions per device frame, 2.4 % of the host's (issue 9, cachegrind). EMQX is not
   // told (it bounds its own work by its 5 s call timeout); one thread sleeping until the earliest
   // deadline cancels the few calls that pass theirs.
-  p->deadline = std::chrono::steady_clock::now() + deadline;
+  p->deadline = now + deadline;
   p->address = &address;
   if (unknown || connecting || no_channel_ready) {
     p->ctx.set_wait_for_ready(true);

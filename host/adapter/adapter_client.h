@@ -76,11 +76,11 @@ class AdapterClient final : public Upstream {
   };
   void complete(Completion& c, UpstreamResult r);
   // call() after the metrics' start: also where held calls go again when EMQX is back.
-  void route(UpstreamCall c, Completion done);
+  void route(UpstreamCall&& c, Completion&& done);
   Address* pick();
   // No node marked reachable: one that is READY or connecting right now, if any.
   Address* probe_now(bool& connecting);
-  void send(Address& address, UpstreamCall c, Completion done, bool connecting = false);
+  void send(Address& address, UpstreamCall&& c, Completion&& done, bool connecting = false);
   void monitor(std::stop_token stop);
   void flush_held(bool reachable);
   void track(Pending& p);

@@ -10,7 +10,7 @@ void CallSequencer::push(uint64_t request_id, UpstreamCall call) {
   const std::size_t bytes = upstream_call_bytes(call);
   std::unique_lock lk(mu_);
   const int32_t kind = call.kind;
-  queue_.push_back(Item{request_id, kind, bytes, std::move(call), std::nullopt});
+  queue_.emplace_back(request_id, kind, bytes, std::move(call), std::nullopt);
   bytes_ += bytes;
   if (!in_flight_) start_next(lk);
 }
@@ -60,7 +60,9 @@ void CallSequencer::start_next(std::unique_lock<std::mutex>& lk) {
   }
   if (queue_.empty()) return;
   in_flight_ = true;
-  UpstreamCall call = std::move(queue_.front().call);
+  // Moved out only by upstream_.call() below: the front stays put while it is in flight (pushes
+  // go to the back; drop_queued() keeps it) and its answer cannot come before the call is made.
+  UpstreamCall& call = queue_.front().call;
   // Keeps the sequencer alive until the answer came, even if its session is gone. A member rather
   // than a capture: a callback holding only `this` fits std::function without an allocation.
   in_flight_self_ = shared_from_this();

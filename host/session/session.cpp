@@ -219,12 +219,12 @@ class HookScope {
  public:
   HookScope(std::atomic<std::thread::id>& slot, bool& overran, WorkerPool& pool, Histogram& durations,
             const std::string& codec, const std::string& conn)
-      : slot_(slot), overran_(overran), durations_(durations), timer_(pool, codec, conn) {
+      : slot_(slot), overran_(overran), durations_(durations), timer_(pool, codec, conn, started_) {
     slot_.store(std::this_thread::get_id());
   }
   ~HookScope() {
     durations_.observe(std::chrono::steady_clock::now() - started_);
-    if (timer_.overran()) overran_ = true;
+    if (timer_.finish()) overran_ = true;
     slot_.store(std::thread::id{});
   }
   HookScope(const HookScope&) = delete;

@@ -212,7 +212,8 @@ void WorkerPool::watch(std::stop_token stop) {
   }
 }
 
-WorkerPool::HookTimer::HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn)
+WorkerPool::HookTimer::HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn,
+                                 std::chrono::steady_clock::time_point started)
     : slot_(t_pool == &pool ? t_slot : nullptr) {
   if (slot_ == nullptr && pool.watchdog_.hook_timeout.count() > 0) {
     for (std::size_t i = 0; i < kInlineSlots; ++i) {
@@ -228,31 +229,28 @@ WorkerPool::HookTimer::HookTimer(WorkerPool& pool, const std::string& codec, con
   std::lock_guard lk(slot_->mu);
   slot_->in_hook = true;
   slot_->overdue = false;
-  slot_->started = std::chrono::steady_clock::now();
+  slot_->started = started;
   slot_->codec = &codec;
   slot_->conn = &conn;
 }
 
-bool WorkerPool::HookTimer::overran() const {
-  if (slot_ == nullptr) return false;
-  std::lock_guard lk(slot_->mu);
-  return slot_->overdue;
-}
+WorkerPool::HookTimer::~HookTimer() { finish(); }
 
-WorkerPool::HookTimer::~HookTimer() {
-  if (slot_ == nullptr) return;
+bool WorkerPool::HookTimer::finish() {
+  if (slot_ == nullptr) return false;
+  HookSlot* slot = std::exchange(slot_, nullptr);
   bool overdue;
   {
-    std::lock_guard lk(slot_->mu);
-    slot_->in_hook = false;
-    overdue = std::exchange(slot_->overdue, false);
-    slot_->codec = slot_->conn = nullptr;
+    std::lock_guard lk(slot->mu);
+    slot->in_hook = false;
+    overdue = std::exchange(slot->overdue, false);
+    slot->codec = slot->conn = nullptr;
   }
   if (foreign_pool_ != nullptr) {
-    slot_->claimed.store(false, std::memory_order_release);
-    return;  // no thread of ours was held
+    slot->claimed.store(false, std::memory_order_release);
+    return overdue;  // no thread of ours was held
   }
-  if (!overdue) return;
+  if (!overdue) return false;
   WorkerPool& pool = *t_pool;
   std::size_t stuck;
   {
@@ -262,6 +260,7 @@ WorkerPool::HookTimer::~HookTimer() {
   // A surplus thread (this one or a replacement) may now retire.
   pool.cv_.notify_all();
   if (pool.watchdog_.metrics) pool.watchdog_.metrics->pool_workers_stuck.set(static_cast<int64_t>(stuck));
+  return true;
 }
 
 }  // namespace exproto::host

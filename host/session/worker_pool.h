@@ -56,15 +56,17 @@ class WorkerPool {
   // Marks the current thread as inside a codec hook of `conn` (names for the watchdog's line;
   // both must stay valid until the timer ends). On the pool's own threads an overrun gets a
   // replacement worker; on other threads (a hook run inline where its event arrived) it is
-  // reported and seen by overran() only, while kInlineSlots such hooks run at once.
+  // reported and seen by finish() only, while kInlineSlots such hooks run at once.
   class HookTimer {
    public:
-    HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn);
-    ~HookTimer();
+    // `started`: when the hook began (the caller's clock read, shared with its histogram).
+    HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn,
+              std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+    ~HookTimer();  // finish() if not done yet
     HookTimer(const HookTimer&) = delete;
     HookTimer& operator=(const HookTimer&) = delete;
-    // The watchdog saw this hook past the limit.
-    bool overran() const;
+    // Ends the hook (once; later calls return false). True when the watchdog saw it past the limit.
+    bool finish();
 
    private:
     HookSlot* slot_;
