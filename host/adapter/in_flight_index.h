@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -19,7 +20,7 @@ namespace exproto::host {
 class InFlightIndex;
 
 struct InFlightEntry {
-  std::chrono::steady_clock::time_point deadline;  // set before add()
+  std::chrono::steady_clock::time_point deadline;  // set before add(), unchanged until removed
 
  private:
   friend class InFlightIndex;

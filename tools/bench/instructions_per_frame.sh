@@ -14,7 +14,8 @@
 #
 # Options: --host-bin BIN (build/host/exproto-host), --baseline-bin BIN, --other BIN, --bench BIN,
 # --plugins-dir DIR (build/plugins), --rate N (300 frames/s), --conns N (100), --short S (5),
-# --long S (20). Needs valgrind (apt-get install valgrind).
+# --long S (20), --keep (keep the cachegrind outputs of the long window, for cg_annotate, which
+# splits the count by function). Needs valgrind (apt-get install valgrind).
 set -euo pipefail
 
 build=build
@@ -28,6 +29,7 @@ conns=100
 short=5
 long=20
 warmup=3
+keep=false
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,7 +42,8 @@ while [ $# -gt 0 ]; do
     --conns) conns=$2; shift 2 ;;
     --short) short=$2; shift 2 ;;
     --long) long=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --keep) keep=true; shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +55,7 @@ done
 [ -n "$other" ] || [ -x "$baseline_bin" ] || { echo "not an executable: $baseline_bin" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/exproto-instructions.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+$keep || trap 'rm -rf "$work"' EXIT
 
 # A wrapper per handler: the bench starts it as it would start the handler, and cachegrind writes
 # its count where this script finds it.
@@ -79,6 +82,7 @@ total() {  # name seconds -> instructions of that run
   f=$(ls "$work/$1.out."* 2>/dev/null | head -1)
   [ -n "$f" ] || { echo "no cachegrind output for $1 (the bench's output: $work/run$2.txt)" >&2; exit 1; }
   grep '^summary:' "$f" | awk '{print $2}'
+  if $keep && [ "$2" = "$long" ]; then mv "$f" "$work/$1.cachegrind"; fi
   rm -f "$work/$1.out."*
 }
 
@@ -106,3 +110,4 @@ for n in "${names[@]}"; do
 done
 awk -v a="${per[${names[1]}]}" -v b="${per[${names[0]}]}" -v x="${names[1]}" -v y="${names[0]}" \
   'BEGIN { printf "  %s/%s %.3f\n", x, y, a / b }'
+if $keep; then echo "cachegrind outputs of the $long s window: $work/*.cachegrind (cg_annotate FILE)"; fi
