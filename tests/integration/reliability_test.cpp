@@ -46,6 +46,14 @@ host::UpstreamResult call_and_wait(host::AdapterClient& client, host::UpstreamCa
   return *box->r;
 }
 
+// An adapter client's config for the stack's gateway, with that call timeout.
+host::AdapterConfig adapter_of(Stack& s, std::chrono::milliseconds timeout) {
+  host::AdapterConfig config;
+  config.addresses = {s.gw().adapter_address()};
+  config.timeout_ms = static_cast<uint32_t>(timeout.count());
+  return config;
+}
+
 host::UpstreamCall send_to(std::string conn) {
   host::UpstreamCall c;
   c.kind = EXPROTO_CALL_SEND;
@@ -187,10 +195,7 @@ TEST_CASE("reliability: with when_unavailable = hold a call waits for EMQX to co
 TEST_CASE("reliability: a call's deadline counts from when it was made, not when it was sent") {
   Stack s;
   host::Metrics metrics;
-  host::AdapterConfig config;
-  config.addresses = {s.gw().adapter_address()};
-  config.timeout_ms = 200;
-  host::AdapterClient client(config, grpc::InsecureChannelCredentials(), metrics);
+  host::AdapterClient client(adapter_of(s, 200ms), grpc::InsecureChannelCredentials(), metrics);
   auto call = send_to("x");
   call.queued_at = std::chrono::steady_clock::now() - 500ms;  // waited in a session's queue
   auto r = call_and_wait(client, std::move(call));
@@ -201,10 +206,7 @@ TEST_CASE("reliability: a call's deadline counts from when it was made, not when
 TEST_CASE("reliability: a call EMQX never answers is cancelled at its deadline, a later call with an earlier one first") {
   Stack s;
   host::Metrics metrics;
-  host::AdapterConfig config;
-  config.addresses = {s.gw().adapter_address()};
-  config.timeout_ms = 1500;
-  host::AdapterClient client(config, grpc::InsecureChannelCredentials(), metrics);
+  host::AdapterClient client(adapter_of(s, 1500ms), grpc::InsecureChannelCredentials(), metrics);
   // Connected first: a call made while connecting has its deadline cut to 1 s.
   REQUIRE(call_and_wait(client, send_to("g3AAAAA=")).code != EXPROTO_RESULT_HOST_DEADLINE);
   // Past that call's deadline: the deadline thread now sleeps with nothing to wait for, so only a
