@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per device frame of two handlers, counted by valgrind's cachegrind: a figure this
 # noisy VM cannot spoil (CPU time per frame of one binary spreads ±15 % from round to round; the
-# instruction count repeats to within a few hundred in 200 000). It counts user-space
+# instruction count repeats to within 1 % from run to run). It counts user-space
 # instructions only: not the kernel, not cache misses, not wake-ups, so it complements
 # exproto-bench's CPU and context-switch figures rather than replacing them.
 #
