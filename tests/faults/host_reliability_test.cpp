@@ -142,6 +142,33 @@ TEST_CASE("faults: a stalled EMQX costs each session one adapter.timeout_ms, and
   CHECK(fresh->read_line() == "PONG");
 }
 
+TEST_CASE("faults: a call a stalled EMQX holds is cancelled by the host at its deadline, and its device is served after") {
+  auto s = stack_or_fail({.tweak_host = [](nlohmann::json& c) { c["adapter"]["timeout_ms"] = 800; }});
+  INFO(s->logs());
+  auto dev = logged_in(s->device_port(), "waiting");
+  const std::string deadline_sends = R"(exproto_adapter_calls_by_result_total{kind="Send",result="host_deadline"})";
+  REQUIRE(metric(*s, deadline_sends) == -1);  // none yet (zero series are left out)
+  REQUIRE(s->devgw->control("STALL"));
+  const auto stalled = Clock::now();
+  REQUIRE(dev->write("PING\n"));  // its PONG is a Send that EMQX now holds
+  CHECK(metric_reaches(*s, deadline_sends, 1, 5s));
+  const auto failed_after = Clock::now() - stalled;
+  CHECK(failed_after >= 700ms);  // not before its deadline
+  CHECK(failed_after < 3s);
+  // EMQX saw the call given up (its HTTP/2 stream reset), so it will not carry it out later.
+  const auto stats = s->devgw->control("STATS");
+  REQUIRE(stats);
+  CHECK(stats->find(" held=0 ") != std::string::npos);
+  CHECK(stats->find(" cancelled=1 ") != std::string::npos);
+  // The device got no answer and is still connected; its session goes on once EMQX does.
+  CHECK_FALSE(dev->read_line(200ms).has_value());
+  REQUIRE(s->devgw->control("RESUME"));
+  REQUIRE(dev->write("PING\n"));
+  CHECK(dev->read_line() == "PONG");
+  CHECK(metric(*s, "exproto_sessions_active") == 1);
+  CHECK(metric(*s, deadline_sends) == 1);
+}
+
 TEST_CASE("faults: SIGTERM under load, answers in flight are delivered and the host exits 0 within the grace period") {
   auto s = stack_or_fail({.devgw_args = {"--adapter-delay-ms", "300"},
                           .tweak_host = [](nlohmann::json& c) { c["shutdown"]["grace_ms"] = 3000; }});
