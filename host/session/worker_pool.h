@@ -61,7 +61,7 @@ class WorkerPool {
    public:
     // `started`: when the hook began (the caller's clock read, shared with its histogram).
     HookTimer(WorkerPool& pool, const std::string& codec, const std::string& conn,
-              std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+              std::chrono::steady_clock::time_point started);
     ~HookTimer();  // finish() if not done yet
     HookTimer(const HookTimer&) = delete;
     HookTimer& operator=(const HookTimer&) = delete;

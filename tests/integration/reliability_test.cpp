@@ -4,7 +4,11 @@
 #include <doctest/doctest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -27,23 +31,35 @@ void connect_ok(TcpClient& c, const std::string& clientid) {
   CHECK(*got == kConnackOk);
 }
 
-// Calls straight through an AdapterClient and waits for the result.
+// A call made straight through an AdapterClient: its result and when it came.
+struct Outcome {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<host::UpstreamResult> r;
+  std::chrono::steady_clock::time_point at;
+};
+
+std::shared_ptr<Outcome> start_call(host::AdapterClient& client, host::UpstreamCall call) {
+  auto o = std::make_shared<Outcome>();
+  client.call(std::move(call), [o](host::UpstreamResult r) {
+    std::lock_guard lk(o->mu);
+    o->r = std::move(r);
+    o->at = std::chrono::steady_clock::now();
+    o->cv.notify_all();
+  });
+  return o;
+}
+
+const host::UpstreamResult& wait_for(Outcome& o, std::chrono::milliseconds timeout = 10s) {
+  std::unique_lock lk(o.mu);
+  REQUIRE(o.cv.wait_for(lk, timeout, [&] { return o.r.has_value(); }));
+  return *o.r;
+}
+
 host::UpstreamResult call_and_wait(host::AdapterClient& client, host::UpstreamCall call,
                                    std::chrono::milliseconds timeout = 10s) {
-  struct Box {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<host::UpstreamResult> r;
-  };
-  auto box = std::make_shared<Box>();
-  client.call(std::move(call), [box](host::UpstreamResult r) {
-    std::lock_guard lk(box->mu);
-    box->r = std::move(r);
-    box->cv.notify_all();
-  });
-  std::unique_lock lk(box->mu);
-  REQUIRE(box->cv.wait_for(lk, timeout, [&] { return box->r.has_value(); }));
-  return *box->r;
+  auto o = start_call(client, std::move(call));
+  return wait_for(*o, timeout);
 }
 
 // An adapter client's config for the stack's gateway, with that call timeout.
@@ -214,33 +230,13 @@ TEST_CASE("reliability: a call EMQX never answers is cancelled at its deadline, 
   std::this_thread::sleep_for(1600ms);
 
   s.gw().stall_adapter(true);
-  struct Outcome {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<host::UpstreamResult> r;
-    std::chrono::steady_clock::time_point at;
-  };
-  auto start = [&](host::UpstreamCall call) {
-    auto o = std::make_shared<Outcome>();
-    client.call(std::move(call), [o](host::UpstreamResult r) {
-      std::lock_guard lk(o->mu);
-      o->r = std::move(r);
-      o->at = std::chrono::steady_clock::now();
-      o->cv.notify_all();
-    });
-    return o;
-  };
-  auto wait = [](Outcome& o) {
-    std::unique_lock lk(o.mu);
-    REQUIRE(o.cv.wait_for(lk, 10s, [&] { return o.r.has_value(); }));
-  };
   const auto t0 = std::chrono::steady_clock::now();
-  auto later = start(send_to("g3AAAAA="));  // deadline t0 + 1.5 s
+  auto later = start_call(client, send_to("g3AAAAA="));  // deadline t0 + 1.5 s
   auto sooner_call = send_to("g3AAAAA=");
   sooner_call.queued_at = t0 - 1200ms;  // waited in a session's queue: deadline t0 + 0.3 s
-  auto sooner = start(std::move(sooner_call));
-  wait(*sooner);
-  wait(*later);
+  auto sooner = start_call(client, std::move(sooner_call));
+  wait_for(*sooner);
+  wait_for(*later);
   CHECK(sooner->r->code == EXPROTO_RESULT_HOST_DEADLINE);
   CHECK(later->r->code == EXPROTO_RESULT_HOST_DEADLINE);
   CHECK(sooner->r->message.find("adapter.timeout_ms 1500 ms") != std::string::npos);
